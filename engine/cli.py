@@ -1,0 +1,118 @@
+"""Command line: ``dvc-conformance run | sandbox | report | criteria``.
+
+``run`` is the nightly job: it starts the embedded sandbox when the environment asks for
+it, runs the scenarios through pytest (so every pytest and pytest-playwright option works),
+builds the reports and ends with a one-line summary. Exit codes, for schedulers and CI:
+0 every judged criterion conforms, 1 some units do not conform, 2 the tool could not run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+EXIT_CONFORM, EXIT_NONCONFORM, EXIT_TOOL_ERROR = 0, 1, 2
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _criteria_choices() -> tuple[str, ...]:
+    import checks
+    return tuple(c.criterion.id for c in checks.registered())
+
+
+def cmd_run(args: argparse.Namespace, passthrough: list[str]) -> int:
+    import pytest
+    from engine import results as results_io
+    from engine.verdict import CHUA_DAT, MOT_PHAN
+
+    if not args.run_dir:
+        import datetime as dt
+        stamp = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).strftime("%Y%m%d-%H%M%S")
+        args.run_dir = str(ROOT / "reports" / "runs" / stamp)
+    pytest_args = [str(Path(p)) for p in (args.scenarios or [str(ROOT / "scenarios")])]
+    pytest_args += ["--rootdir", str(ROOT), "-p", "no:cacheprovider", "--dvc-run-dir", args.run_dir,
+                    "--dvc-env", args.env, "-q", "-rN", "--no-header"]
+    if args.criteria:
+        pytest_args += ["--dvc-criteria", args.criteria]
+    if args.workers and args.workers != "0":
+        pytest_args += ["-n", args.workers, "--dist", "loadgroup"]
+    if args.headed:
+        pytest_args += ["--headed"]
+    if args.junit:
+        pytest_args += ["--junitxml", str(Path(args.run_dir) / "junit.xml")]
+    pytest_args += ["-k", args.k] if args.k else []
+    pytest_args += passthrough
+    os.chdir(ROOT)
+    code = pytest.main(pytest_args)
+    records = results_io.read_results(Path(args.run_dir))
+    if code not in (0, 1) or not records:
+        print("dvc-conformance: công cụ không chạy được đến cuối (xem thông báo ở trên).", file=sys.stderr)
+        return EXIT_TOOL_ERROR
+    return EXIT_NONCONFORM if any(r["outcome"] in (CHUA_DAT, MOT_PHAN) for r in records) else EXIT_CONFORM
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    os.execv(sys.executable, [sys.executable, "-m", "sandbox", "--port", str(args.port),
+                              "--urls-file", args.urls_file])
+    return 0  # not reached
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from engine.report import build_reports, summary_line
+    run_dir = Path(args.run_dir)
+    if not (run_dir / "results.jsonl").exists():
+        print(f"{run_dir}: không có results.jsonl", file=sys.stderr)
+        return EXIT_TOOL_ERROR
+    build_reports(run_dir)
+    print(summary_line(run_dir))
+    return 0
+
+
+def cmd_criteria(args: argparse.Namespace) -> int:
+    import checks
+    implemented = set(_criteria_choices())
+    for criterion in checks.CRITERIA:
+        mark = "✓" if criterion.id in implemented else " "
+        print(f"{mark} {criterion.id:<24} {criterion.title}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dvc-conformance",
+                                     description="Kiểm tra dịch vụ công trực tuyến theo Công văn 4975/VPCP-KSTT")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="chạy các kịch bản và dựng báo cáo (mặc định: trên sandbox nhúng)")
+    run.add_argument("scenarios", nargs="*", help="tệp hoặc thư mục kịch bản (mặc định: scenarios/)")
+    run.add_argument("--env", default=str(ROOT / "config" / "environments" / "sandbox.yaml"),
+                     help="tệp môi trường (mặc định: sandbox nhúng)")
+    run.add_argument("--criteria", help="chỉ các tiêu chí này, phân cách bằng dấu phẩy")
+    run.add_argument("-n", "--workers", default=None, help="số tiến trình song song (pytest-xdist)")
+    run.add_argument("-k", help="chọn mục theo biểu thức của pytest, ví dụ \"2.000635 and sso\"")
+    run.add_argument("--headed", action="store_true", help="mở trình duyệt có giao diện")
+    run.add_argument("--run-dir", help="thư mục kết quả của lần chạy")
+    run.add_argument("--junit", action="store_true", help="ghi thêm junit.xml vào thư mục lần chạy")
+    sandbox = sub.add_parser("sandbox", help="chạy sandbox nhúng ở tiền cảnh")
+    sandbox.add_argument("--port", type=int, default=8610)
+    sandbox.add_argument("--urls-file", default=str(ROOT / "reports" / "sandbox-urls.json"))
+    report = sub.add_parser("report", help="dựng lại báo cáo từ results.jsonl của một lần chạy")
+    report.add_argument("run_dir")
+    sub.add_parser("criteria", help="liệt kê các tiêu chí theo thứ tự của Công văn")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything after "--" goes to pytest untouched (e.g. -- --slowmo 300 --tracing on).
+    passthrough: list[str] = []
+    if "--" in argv:
+        index = argv.index("--")
+        argv, passthrough = argv[:index], argv[index + 1:]
+    args = build_parser().parse_args(argv)
+    if args.command == "run":
+        return cmd_run(args, passthrough)
+    return {"sandbox": cmd_sandbox, "report": cmd_report, "criteria": cmd_criteria}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

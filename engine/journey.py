@@ -1,0 +1,439 @@
+"""The journey: one walk of a citizen through the national portal into a unit's portal.
+
+One journey per (scenario, target) gathers the evidence that many criteria judge: the
+hand-off, the pages met before the form, the prefilled values, each step and its timing,
+the (guarded) submission. Checks read the resulting Evidence; they never drive the browser.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field, asdict
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.sync_api import Error as PlaywrightError, Page, TimeoutError as PlaywrightTimeout
+
+from engine.config import Environment
+from engine.observe import PageObservation, observe
+from engine.scenario import Action, FieldSpec, Scenario, Target
+
+#: What a portal says when the procedure handed over does not exist there.
+NOT_FOUND_PHRASES = (
+    "Thủ tục hành chính không tồn tại",
+    "chưa đăng ký tiếp nhận online",
+    "không tìm thấy thủ tục",
+    "dịch vụ không tồn tại",
+)
+#: Headings or texts of pages that stand between a signed-in citizen and the form.
+LOGIN_PHRASES = ("đăng nhập", "tên đăng nhập", "mật khẩu")
+REGISTRATION_PHRASES = ("đăng ký tài khoản", "nhập lại mật khẩu", "tạo tài khoản")
+PASSWORD_CHANGE_PHRASES = ("đổi mật khẩu", "thay đổi mật khẩu")
+
+DRY_RUN_PAGE = ("<!doctype html><html lang='vi'><meta charset='utf-8'><title>Chạy thử</title>"
+                "<p>Chạy thử (dry-run): yêu cầu nộp hồ sơ đã bị chặn trong trình duyệt, không gửi đến cổng.</p></html>")
+
+
+class LoginError(Exception):
+    """The tester could not sign in at the identity provider: nothing can be judged."""
+
+
+@dataclass
+class StepRecord:
+    name: str
+    url: str
+    elapsed_s: float | None = None  # time from pressing the button to the next step usable
+    advanced: bool = False
+    messages: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class Evidence:
+    code: str
+    procedure: str
+    target: str
+    unit_id: str
+    unit_name: str
+    unit_url: str | None
+    test_system: bool
+    handoff_start: str | None = None
+    handoff_chain: list[str] = field(default_factory=list)
+    handoff_params: dict[str, str] = field(default_factory=dict)
+    handoff_elapsed_s: float | None = None
+    handoff_error: str | None = None
+    landing: PageObservation | None = None
+    before_form: list[PageObservation] = field(default_factory=list)
+    unit_login_used: bool = False
+    direct_entry_used: bool = False
+    form: PageObservation | None = None
+    form_values: dict[str, str] = field(default_factory=dict)
+    form_readonly: dict[str, bool] = field(default_factory=dict)
+    steps: list[StepRecord] = field(default_factory=list)
+    submission: dict[str, Any] = field(default_factory=dict)
+    stopped: str | None = None  # why the journey could not go on, in Vietnamese
+    national_error: str | None = None  # the national portal itself failed: nothing was handed off
+    screenshots: list[str] = field(default_factory=list)
+
+    @property
+    def form_reached(self) -> bool:
+        return self.form is not None
+
+    def landing_is_not_found(self) -> bool:
+        return bool(self.landing and self.landing.mentions(*NOT_FOUND_PHRASES))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def fill_template(text: str, values: dict[str, Any]) -> str:
+    """Replace {name} and {a.b} with values; unknown names are left as they are."""
+    def replace(match: re.Match[str]) -> str:
+        current: Any = values
+        for part in match.group(1).split("."):
+            if isinstance(current, dict) and part in current:
+                current = current[part]
+            else:
+                return match.group(0)
+        return "" if current is None else str(current)
+    return re.sub(r"\{([A-Za-z_][\w.]*)\}", replace, text)
+
+
+def _describe(error: Exception) -> str:
+    text = str(error).splitlines()[0] if str(error) else error.__class__.__name__
+    if isinstance(error, PlaywrightTimeout):
+        return f"hết thời gian chờ ({text})"
+    for code, meaning in (("ERR_CONNECTION_REFUSED", "không kết nối được (từ chối kết nối)"),
+                          ("ERR_CONNECTION_RESET", "kết nối bị ngắt"),
+                          ("ERR_EMPTY_RESPONSE", "máy chủ không trả lời"),
+                          ("ERR_TOO_MANY_REDIRECTS", "điều hướng lặp vô hạn"),
+                          ("ERR_NAME_NOT_RESOLVED", "không phân giải được tên miền"),
+                          ("ERR_TIMED_OUT", "hết thời gian chờ")):
+        if code in text:
+            return meaning
+    return text
+
+
+def clickable(page: Page, text: str):
+    return (page.get_by_role("button", name=text, exact=True)
+            .or_(page.get_by_role("link", name=text, exact=True))).first
+
+
+def field_locator(page: Page, spec: FieldSpec):
+    if spec.selector:
+        return page.locator(spec.selector).first
+    return page.get_by_label(spec.label, exact=True).first
+
+
+def run_action(page: Page, action: Action, values: dict[str, Any]) -> None:
+    kind, value = action.kind, action.value
+    if kind == "goto":
+        page.goto(fill_template(value, values), wait_until="load")
+    elif kind == "click":
+        clickable(page, fill_template(value, values)).click()
+    elif kind == "fill":
+        page.get_by_label(fill_template(value["label"], values), exact=True).first.fill(
+            fill_template(value["value"], values))
+    elif kind == "select":
+        select = page.get_by_label(fill_template(value["label"], values), exact=True).first
+        option = fill_template(value.get("option") or "", values)
+        if option:
+            select.select_option(label=option)
+        else:  # no preference declared: the first real choice, as an inspector would
+            first = select.locator("option:not([value=''])").first.get_attribute("value")
+            select.select_option(value=first)
+    elif kind == "wait_for_text":
+        page.get_by_text(fill_template(value, values)).first.wait_for()
+    else:  # the schema forbids this; a clear message if a new kind is half-added
+        raise ValueError(f"unknown action {kind!r}")
+
+
+@dataclass
+class JourneyContext:
+    scenario: Scenario
+    target: Target
+    environment: Environment
+    citizen: dict[str, str]
+    unit_name: str
+    test_system: bool
+    artifacts_dir: Path
+    run_dir: Path
+    mask: Callable[[Page], list] = lambda page: []
+
+    def template_values(self) -> dict[str, Any]:
+        return {"national": self.environment.national, "idp": self.environment.idp,
+                "unit": self.environment.unit_url(self.target.unit), "code": self.scenario.code,
+                "unit_option": self.target.unit_option or self.unit_name,
+                "agency_option": self.target.agency_option or "", "citizen": self.citizen}
+
+
+class Journey:
+    """Walk one target; every failure becomes part of the evidence, never an exception."""
+
+    def __init__(self, page: Page, ctx: JourneyContext):
+        self.page, self.ctx = page, ctx
+        self.values = ctx.template_values()
+        s, t = ctx.scenario, ctx.target
+        self.evidence = Evidence(code=s.code, procedure=s.name, target=t.id, unit_id=t.unit,
+                                 unit_name=ctx.unit_name, unit_url=ctx.environment.unit_url(t.unit),
+                                 test_system=ctx.test_system)
+        self._last_status: int | None = None
+        page.set_default_timeout(t.thresholds.navigation_timeout_s * 1000)
+        page.on("response", self._on_response)
+
+    # ------------------------------------------------------------------ helpers
+    def _on_response(self, response) -> None:
+        try:
+            if response.request.is_navigation_request() and response.frame == self.page.main_frame:
+                self._last_status = response.status
+        except PlaywrightError:
+            pass
+
+    def screenshot(self, name: str) -> str | None:
+        path = self.ctx.artifacts_dir / f"{name}.png"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(path), mask=self.ctx.mask(self.page), full_page=False)
+        except PlaywrightError:
+            return None
+        relative = str(path.relative_to(self.ctx.run_dir))
+        self.evidence.screenshots.append(relative)
+        return relative
+
+    def look(self, name: str | None = None) -> PageObservation:
+        settle(self.page)
+        return observe(self.page, status=self._last_status, screenshot=self.screenshot(name) if name else None)
+
+    def form_present(self) -> bool:
+        first_step = self.ctx.scenario.steps[0]
+        fields = [self.ctx.scenario.fields[f] for f in first_step.fields] or list(self.ctx.scenario.fields.values())[:1]
+        for spec in fields[:1]:
+            try:
+                return field_locator(self.page, spec).count() > 0
+            except PlaywrightError:
+                return False
+        return False
+
+    # ------------------------------------------------------------------ phases
+    def run(self) -> Evidence:
+        ev = self.evidence
+        if not self.national_portal():
+            return ev
+        self.reach_form()
+        if ev.form_reached:
+            self.walk_steps()
+        return ev
+
+    def national_portal(self) -> bool:
+        """From the national portal's procedure page to the unit, timing the hand-off."""
+        ev, page, actions = self.evidence, self.page, self.ctx.scenario.national_portal
+        national_host = urlsplit(self.ctx.environment.national).netloc
+        try:
+            for action in actions[:-1]:
+                run_action(page, action, self.values)
+        except (PlaywrightError, PlaywrightTimeout) as error:
+            ev.national_error = f"Cổng DVCQG: {_describe(error)}"
+            ev.stopped = ev.national_error
+            return False
+        ev.handoff_start = page.url
+        chain: list[str] = []
+        page.on("framenavigated", lambda frame: frame == page.main_frame and chain.append(frame.url))
+        started = time.monotonic()
+        try:
+            pages_before = len(page.context.pages)
+            run_action(page, actions[-1], self.values)
+            if len(page.context.pages) > pages_before:  # the portal opened the unit in a new tab
+                self.page = page = page.context.pages[-1]
+            page.wait_for_url(lambda url: urlsplit(url).netloc != national_host,
+                              timeout=self.ctx.target.thresholds.navigation_timeout_s * 1000)
+            page.wait_for_load_state("load")
+        except (PlaywrightError, PlaywrightTimeout) as error:
+            ev.handoff_error = _describe(error)
+        ev.handoff_elapsed_s = round(time.monotonic() - started, 3)
+        ev.handoff_chain = chain
+        for url in chain:
+            parts = urlsplit(url)
+            if parts.netloc != national_host and "MaTTHC" in parts.query:
+                ev.handoff_params = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                break
+        ev.landing = self.look("landing")
+        return True
+
+    def reach_form(self) -> None:
+        """Past whatever stands between the hand-off and the form; the direct entry if needed."""
+        ev = self.evidence
+        self._past_interstitials()
+        if ev.form_reached or ev.stopped:
+            return
+        if self.ctx.target.direct_entry and not ev.landing_is_not_found():
+            ev.direct_entry_used = True
+            try:
+                self.page.goto(fill_template(self.ctx.target.direct_entry, self.values), wait_until="load")
+            except (PlaywrightError, PlaywrightTimeout) as error:
+                ev.stopped = f"không mở được địa chỉ trực tiếp của dịch vụ: {_describe(error)}"
+                return
+            self._past_interstitials()
+        if not ev.form_reached and not ev.stopped:
+            ev.stopped = "không đến được biểu mẫu của thủ tục"
+
+    def _past_interstitials(self) -> None:
+        ev = self.evidence
+        for _ in range(4):
+            if self.form_present():
+                ev.form = self.look("form")
+                self._read_form_values()
+                return
+            current = self.look()
+            text = " ".join(current.headings + [current.title]).lower()
+            blocking = current.password_fields > 0 or any(p in text for p in
+                                                          LOGIN_PHRASES + REGISTRATION_PHRASES + PASSWORD_CHANGE_PHRASES)
+            if not blocking:
+                return
+            ev.before_form.append(self.look(f"before-form-{len(ev.before_form) + 1}"))
+            if self.ctx.target.unit_login and not ev.unit_login_used:
+                ev.unit_login_used = True
+                try:
+                    for action in self.ctx.target.unit_login:
+                        run_action(self.page, action, self.values)
+                    self.page.wait_for_load_state("load")
+                except (PlaywrightError, PlaywrightTimeout) as error:
+                    ev.stopped = f"không vượt qua được trang đăng nhập của đơn vị: {_describe(error)}"
+                    return
+                continue
+            ev.stopped = "cổng của đơn vị yêu cầu đăng nhập, đăng ký hoặc đổi mật khẩu riêng; không tiếp tục được"
+            return
+
+    def _read_form_values(self) -> None:
+        ev, scenario = self.evidence, self.ctx.scenario
+        for field_id in scenario.steps[0].fields:
+            spec = scenario.fields[field_id]
+            try:
+                locator = field_locator(self.page, spec)
+                value, readonly = locator.evaluate(
+                    "e => [e.tagName === 'SELECT' ? (e.selectedIndex >= 0 && e.value !== ''"
+                    " ? e.options[e.selectedIndex].text : '') : e.value, !!(e.readOnly || e.disabled)]",
+                    timeout=3000)
+            except (PlaywrightError, PlaywrightTimeout):
+                value, readonly = None, False
+            ev.form_values[field_id] = value
+            ev.form_readonly[field_id] = readonly
+
+    def walk_steps(self) -> None:
+        """Fill each step as a citizen would and move on, timing every screen transition."""
+        ev, scenario, page = self.evidence, self.ctx.scenario, self.page
+        for index, step in enumerate(scenario.steps):
+            record = StepRecord(step.name, page.url)
+            ev.steps.append(record)
+            try:
+                self._fill_step(step)
+                if step.submit:
+                    self._submit(step.submit, record)
+                    return
+                following = scenario.steps[index + 1] if index + 1 < len(scenario.steps) else None
+                started = time.monotonic()
+                clickable(page, step.next).click()
+                if following is not None:
+                    page.get_by_role("heading", name=following.heading).first.wait_for(
+                        timeout=self.ctx.target.thresholds.navigation_timeout_s * 1000)
+                else:
+                    page.wait_for_load_state("load")
+                record.elapsed_s = round(time.monotonic() - started, 3)
+                record.advanced = True
+            except (PlaywrightError, PlaywrightTimeout) as error:
+                record.error = _describe(error)
+                record.messages = self._messages()
+                ev.stopped = f"bước “{step.name}”: {record.error}"
+                return
+
+    def _fill_step(self, step) -> None:
+        scenario = self.ctx.scenario
+        # Fields the portal should have prefilled: typed in only when empty, so the walk goes
+        # on (the autofill check has already read what the portal put there).
+        for field_id in step.fields:
+            spec = scenario.fields[field_id]
+            if spec.expect and not self.evidence.form_values.get(field_id):
+                self._set(spec, expected_value(spec, self.citizen_value(spec.expect)))
+        for field_id, raw in step.fill.items():
+            self._set(scenario.fields[field_id], fill_template(raw, self.values))
+
+    def citizen_value(self, claim: str) -> str:
+        return self.ctx.citizen.get(claim, "")
+
+    def _set(self, spec: FieldSpec, value: str) -> None:
+        locator = field_locator(self.page, spec)
+        if locator.evaluate("e => e.readOnly || e.disabled"):
+            return
+        if locator.evaluate("e => e.tagName") == "SELECT":
+            locator.select_option(label=value)
+        else:
+            locator.fill(value)
+
+    def _messages(self) -> list[str]:
+        try:
+            return self.page.locator("[role=alert], .field-error, .error, .invalid-feedback").all_inner_texts()[:10]
+        except PlaywrightError:
+            return []
+
+    def _submit(self, button: str, record: StepRecord) -> None:
+        ev, page, scenario = self.evidence, self.page, self.ctx.scenario
+        ev.submission = {"attempted": True, "dry_run": not self.ctx.test_system, "intercepted": False}
+        if not self.ctx.test_system:
+            def intercept(route):
+                ev.submission["intercepted"] = True
+                ev.submission["intercepted_url"] = route.request.url
+                route.fulfill(status=200, content_type="text/html; charset=utf-8", body=DRY_RUN_PAGE)
+            page.route(scenario.submit_request, intercept)
+        started = time.monotonic()
+        clickable(page, button).click()
+        page.wait_for_load_state("load")
+        record.elapsed_s = round(time.monotonic() - started, 3)
+        outcome = self.look("submission")
+        ev.submission["status"] = outcome.status
+        ev.submission["succeeded"] = bool(outcome.mentions(scenario.success_text)) and not ev.submission["intercepted"]
+        ev.submission["page"] = outcome.to_dict()
+        match = re.search(r"Mã hồ sơ:\s*([\w.\-]+)", outcome.text)
+        if match:
+            ev.submission["dossier_code"] = match.group(1)
+        record.advanced = ev.submission["succeeded"] or ev.submission["intercepted"]
+
+
+def expected_value(spec: FieldSpec, raw: str) -> str:
+    """The citizen's value as this field shows it (dates in the field's format)."""
+    if spec.expect == "NgayThangNamSinh" and len(raw) == 8 and raw.isdigit():
+        y, m, d = raw[:4], raw[4:6], raw[6:]
+        return {"yyyy-mm-dd": f"{y}-{m}-{d}", "yyyymmdd": raw}.get(spec.format or "dd/mm/yyyy", f"{d}/{m}/{y}")
+    return raw
+
+
+def settle(page: Page, quiet_ms: int = 1500) -> None:
+    """Wait for the page to finish loading and its requests to calm down, briefly: portals
+    keep long-polling connections, so network idleness is a hint, not a requirement."""
+    try:
+        page.wait_for_load_state("load")
+        page.wait_for_load_state("networkidle", timeout=quiet_ms)
+    except (PlaywrightError, PlaywrightTimeout):
+        pass
+
+
+def login_state(browser, environment: Environment, citizen: dict[str, str], context_args: dict[str, Any]) -> dict:
+    """Sign in once at the identity provider through the national portal; return the storage
+    state (cookies) that every journey of this worker starts from."""
+    if environment.storage_state is not None:
+        if not environment.storage_state.exists():
+            raise LoginError(f"chưa có phiên đăng nhập đã lưu tại {environment.storage_state}; "
+                             f"chạy 'dvc-conformance login' trước")
+        import json
+        return json.loads(environment.storage_state.read_text(encoding="utf-8"))
+    context = browser.new_context(**context_args)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        values = {"national": environment.national, "idp": environment.idp, "citizen": citizen}
+        for action in environment.login_steps:
+            run_action(page, action, values)
+        return context.storage_state()
+    except (PlaywrightError, PlaywrightTimeout) as error:
+        raise LoginError(f"không đăng nhập được tại nhà cung cấp định danh: {_describe(error)}") from None
+    finally:
+        context.close()

@@ -1,0 +1,81 @@
+"""What a browser shows, captured as plain data.
+
+Checks never touch the browser: they judge these observations. An observation is taken at
+the journey's probe points (the landing after the hand-off, each page before the form, each
+step of the form), so many criteria are judged from one walk through the portal.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, asdict
+from typing import Any
+from urllib.parse import urlsplit
+
+# Read everything the checks need in one round trip to the page.
+_SNAPSHOT_JS = """
+() => {
+  const visible = el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  const labelOf = el => {
+    if (el.labels && el.labels.length) return el.labels[0].innerText.trim();
+    return (el.getAttribute('aria-label') || el.getAttribute('placeholder') || el.name || '').trim();
+  };
+  const inputs = [...document.querySelectorAll('input, select, textarea')]
+    .filter(el => el.type !== 'hidden' && visible(el))
+    .map(el => ({label: labelOf(el), type: el.type || el.tagName.toLowerCase(), name: el.name || '',
+                 readonly: !!(el.readOnly || el.disabled), required: !!el.required}));
+  const buttons = [...document.querySelectorAll('button, input[type=submit], a[role=button], a.btn')]
+    .filter(visible).map(el => (el.innerText || el.value || '').trim()).filter(Boolean);
+  const headings = [...document.querySelectorAll('h1, h2, h3')].filter(visible).map(el => el.innerText.trim());
+  const text = (document.body ? document.body.innerText : '').replace(/\\s+/g, ' ').trim();
+  return {title: document.title, text: text.slice(0, 4000), inputs, buttons, headings,
+          viewport_meta: !!document.querySelector('meta[name=viewport]')};
+}
+"""
+
+
+@dataclass
+class PageObservation:
+    url: str
+    title: str = ""
+    text: str = ""
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    buttons: list[str] = field(default_factory=list)
+    headings: list[str] = field(default_factory=list)
+    status: int | None = None
+    screenshot: str | None = None
+    viewport_meta: bool = True
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).netloc
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    @property
+    def password_fields(self) -> int:
+        return sum(1 for i in self.inputs if i.get("type") == "password")
+
+    def mentions(self, *phrases: str) -> str | None:
+        """The first phrase found in the page's text, case-insensitively."""
+        lowered = self.text.lower()
+        for phrase in phrases:
+            if phrase and phrase.lower() in lowered:
+                return phrase
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["text"] = self.text[:600]
+        return data
+
+
+def observe(page, status: int | None = None, screenshot: str | None = None) -> PageObservation:
+    """Snapshot the page as a citizen sees it (text, fields by label, buttons, headings)."""
+    try:
+        snap = page.evaluate(_SNAPSHOT_JS)
+    except Exception as error:  # a page that is navigating away or crashed: keep the URL at least
+        return PageObservation(url=page.url, text=f"(không đọc được trang: {error.__class__.__name__})", status=status)
+    return PageObservation(url=page.url, title=snap["title"], text=snap["text"], inputs=snap["inputs"],
+                           buttons=snap["buttons"], headings=snap["headings"], status=status,
+                           screenshot=screenshot, viewport_meta=snap["viewport_meta"])

@@ -1,0 +1,410 @@
+"""The pytest plugin: scenarios/*.yaml become items, one per (scenario, target, criterion).
+
+Shape borrowed from Tavern (a File per YAML, items per unit of work) and pytest-playwright
+(its ``browser`` and ``browser_context_args`` fixtures, so ``--headed``, ``--slowmo``,
+``--device`` and ``--browser-channel`` work as users know them). Item ids read like
+``scenarios/2.000635.yaml::2.000635[tham-chieu]::sso``.
+
+One journey per (scenario, target) and per worker gathers the evidence; every item of that
+target judges it with its own check. Items of one target share an xdist group so that
+``-n 2`` does not walk the same target twice.
+"""
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import os
+import re
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _pytest.fixtures import TopRequest
+
+import checks
+from checks.context import CheckContext
+from engine import results as results_io
+from engine.config import (DEFAULT_CITIZENS, DEFAULT_ENVIRONMENT, SANDBOX_URLS_VARIABLE, Environment,
+                           environment_uses_sandbox, load_citizens, load_environment, load_units,
+                           personal_strings)
+from engine.journey import Evidence, Journey, JourneyContext, LoginError, login_state
+from engine.scenario import Scenario, ScenarioError, Target, load_scenario
+from engine.verdict import CHUA_DAT, DAT, KHONG_AP_DUNG, KHONG_KIEM_TRA_DUOC, MOT_PHAN, Verdict, khong_kiem_tra_duoc
+
+ROOT = Path(__file__).resolve().parent.parent
+TZ = dt.timezone(dt.timedelta(hours=7))  # the letter's and the inspectors' time zone
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("dvc-conformance", "Kiểm tra dịch vụ công trực tuyến")
+    group.addoption("--dvc-env", default=str(DEFAULT_ENVIRONMENT),
+                    help="tệp môi trường (địa chỉ các cổng, cách đăng nhập); mặc định: sandbox nhúng")
+    group.addoption("--dvc-citizens", default=str(DEFAULT_CITIZENS), help="tệp công dân thử nghiệm")
+    group.addoption("--dvc-run-dir", default=None,
+                    help="thư mục của lần chạy (mặc định reports/runs/<thời điểm>)")
+    group.addoption("--dvc-criteria", default=None,
+                    help="chỉ chạy các tiêu chí này (phân cách bằng dấu phẩy): "
+                         + ", ".join(checks.CRITERION_IDS))
+    group.addoption("--dvc-no-report", action="store_true", help="không dựng báo cáo HTML khi kết thúc")
+
+
+# ----------------------------------------------------------------------------- session state
+
+
+class RunState:
+    """What one pytest process (controller or worker) shares across items."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.citizens = load_citizens(config.getoption("dvc_citizens"))
+        self.units = load_units()
+        self.run_dir = Path(config.getoption("dvc_run_dir"))
+        self.journeys: dict[tuple[str, str], Evidence | Exception] = {}
+        self.logins: dict[str, dict | LoginError] = {}
+        self._environment: Environment | None = None
+        selected = config.getoption("dvc_criteria")
+        self.selected_criteria = tuple(c.strip() for c in selected.split(",")) if selected else None
+        self.known_personal = personal_strings(self.citizens)
+        self.traces: dict[str, Path] = {}
+        self.failed_targets: set[str] = set()
+
+    @property
+    def environment(self) -> Environment:
+        if self._environment is None:
+            self._environment = load_environment(self.config.getoption("dvc_env"))
+        return self._environment
+
+
+def _state(config: pytest.Config) -> RunState:
+    return config.stash[STATE_KEY]
+
+
+STATE_KEY = pytest.StashKey[RunState]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    # Items of one target share an xdist group; "load" would split them over workers and
+    # walk the same journey twice.
+    if getattr(config.option, "dist", None) == "load":
+        config.option.dist = "loadgroup"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    worker = getattr(config, "workerinput", None)
+    if worker is not None:  # an xdist worker: the controller decided the run and the sandbox
+        config.option.dvc_run_dir = worker["dvc_run_dir"]
+        if worker.get("dvc_sandbox_urls"):
+            os.environ[SANDBOX_URLS_VARIABLE] = worker["dvc_sandbox_urls"]
+    else:
+        if not config.getoption("dvc_run_dir"):
+            stamp = dt.datetime.now(TZ).strftime("%Y%m%d-%H%M%S")
+            config.option.dvc_run_dir = str(ROOT / "reports" / "runs" / stamp)
+        _start_sandbox_if_needed(config)
+    selected = config.getoption("dvc_criteria")
+    if selected:
+        unknown = [c for c in selected.split(",") if c.strip() not in checks.CRITERION_IDS]
+        if unknown:
+            from engine.scenario import did_you_mean
+            raise pytest.UsageError(f"--dvc-criteria: tiêu chí {unknown[0]!r} không tồn tại; "
+                                    f"{did_you_mean(unknown[0], checks.CRITERION_IDS)}")
+    config.stash[STATE_KEY] = RunState(config)
+
+
+def _start_sandbox_if_needed(config: pytest.Config) -> None:
+    """Start the embedded sandbox once for the whole run (workers inherit its addresses)."""
+    env_path = config.getoption("dvc_env")
+    existing = os.environ.get(SANDBOX_URLS_VARIABLE)
+    if config.option.collectonly or not _runs_scenarios(config) or not environment_uses_sandbox(env_path) \
+            or (existing and Path(existing).exists()):
+        return
+    from engine.sandbox_process import SandboxError, SandboxProcess
+    process = SandboxProcess()
+    try:
+        process.start()
+    except SandboxError as error:
+        raise pytest.UsageError(str(error)) from None
+    os.environ[SANDBOX_URLS_VARIABLE] = str(process.urls_file)
+    atexit.register(process.stop)
+    config.add_cleanup(process.stop)
+
+
+def _runs_scenarios(config: pytest.Config) -> bool:
+    """Whether this run collects scenario files (the tool's own unit tests need no sandbox)."""
+    for arg in config.args:
+        path = Path(arg.split("::")[0])
+        if not path.is_absolute():
+            path = Path(config.invocation_params.dir) / path
+        if path.is_file() and path.parent.name == "scenarios":
+            return True
+        if path.is_dir() and (path.name == "scenarios" or (path / "scenarios").is_dir()):
+            return True
+    return False
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:  # xdist hook, only called when xdist is active
+    node.workerinput["dvc_run_dir"] = node.config.getoption("dvc_run_dir")
+    node.workerinput["dvc_sandbox_urls"] = os.environ.get(SANDBOX_URLS_VARIABLE, "")
+
+
+# ----------------------------------------------------------------------------- collection
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path):
+    if file_path.suffix in (".yaml", ".yml") and file_path.parent.name == "scenarios" \
+            and not file_path.name.startswith("_"):
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+class ScenarioError_(Exception):
+    """Collection failure carrying the Vietnamese, file:line message."""
+
+
+class ScenarioFile(pytest.File):
+    def collect(self):
+        state = _state(self.config)
+        try:
+            display = os.path.relpath(self.path, self.config.rootpath)
+        except ValueError:
+            display = str(self.path)
+        try:
+            scenario = load_scenario(self.path, criteria=checks.CRITERION_IDS, units=state.units,
+                                     citizens=state.citizens, display=display)
+        except ScenarioError as error:
+            raise ScenarioError_(str(error)) from None
+        for target in scenario.targets:
+            yield TargetNode.from_parent(self, name=f"{scenario.code}[{target.id}]", scenario=scenario, target=target)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, ScenarioError_):
+            return f"Kịch bản không hợp lệ:\n{excinfo.value}"
+        return super().repr_failure(excinfo, style)
+
+
+class TargetNode(pytest.Collector):
+    def __init__(self, *, scenario: Scenario, target: Target, **kwargs):
+        super().__init__(**kwargs)
+        self.scenario, self.target = scenario, target
+        self.add_marker(pytest.mark.xdist_group(f"{scenario.code}-{target.id}"))
+
+    def collect(self):
+        state = _state(self.config)
+        for registered in checks.registered():
+            cid = registered.criterion.id
+            if cid not in self.target.criteria or registered.criterion.catalog:
+                continue
+            if state.selected_criteria and cid not in state.selected_criteria:
+                continue
+            yield CriterionItem.from_parent(self, name=cid, scenario=self.scenario, target=self.target,
+                                            criterion_id=cid)
+
+
+def _fixtures_for_items(browser, browser_context_args, pytestconfig):  # signature lists the fixtures used
+    pass
+
+
+class CriterionItem(pytest.Item):
+    def __init__(self, *, scenario: Scenario, target: Target, criterion_id: str, **kwargs):
+        super().__init__(**kwargs)
+        self.scenario, self.target, self.criterion_id = scenario, target, criterion_id
+        self.verdict: Verdict | None = None
+        # Let pytest resolve fixtures for this non-Python item, as Tavern does.
+        self.funcargs: dict[str, Any] = {}
+        self._fixtureinfo = self.session._fixturemanager.getfixtureinfo(node=self, func=_fixtures_for_items, cls=None)
+        self.fixturenames = self._fixtureinfo.names_closure
+        self._request = TopRequest(self, _ispytest=True)
+
+    def setup(self) -> None:
+        self._request._fillfixtures()
+
+    def reportinfo(self):
+        return self.path, None, f"{self.scenario.code}[{self.target.id}]::{self.criterion_id}"
+
+    def runtest(self) -> None:
+        state = _state(self.config)
+        started = time.monotonic()
+        unit = state.units.get(self.target.unit)
+        unit_name = unit.name if unit else self.target.unit
+        citizen = state.citizens.get(self.scenario.citizen, {})
+        evidence = self._evidence(state, unit_name, citizen)
+        if isinstance(evidence, Exception):
+            verdict = khong_kiem_tra_duoc(str(evidence))
+        else:
+            ctx = CheckContext(self.scenario, self.target, unit_name, evidence.unit_url, citizen)
+            try:
+                verdict = checks.get(self.criterion_id).function(evidence, ctx)
+            except Exception as error:  # a crashing check is recorded, never fatal
+                verdict = khong_kiem_tra_duoc(f"lỗi của công cụ khi kiểm tra: {error.__class__.__name__}: {error}",
+                                              traceback=traceback.format_exc(limit=5))
+        self.verdict = verdict
+        self._record(state, unit, verdict, evidence, time.monotonic() - started)
+        if verdict.outcome in (CHUA_DAT, MOT_PHAN):
+            state.failed_targets.add(self._target_key)
+            raise VerdictFailure(verdict)
+        if verdict.outcome == KHONG_KIEM_TRA_DUOC:
+            pytest.skip(f"không kiểm tra được: {verdict.reason}")
+
+    @property
+    def _target_key(self) -> str:
+        return f"{self.scenario.code}-{self.target.id}"
+
+    def _evidence(self, state: RunState, unit_name: str, citizen: dict[str, str]) -> Evidence | Exception:
+        key = (self.scenario.code, self.target.id)
+        if key not in state.journeys:
+            state.journeys[key] = self._walk(state, unit_name, citizen)
+        return state.journeys[key]
+
+    def _walk(self, state: RunState, unit_name: str, citizen: dict[str, str]) -> Evidence | Exception:
+        try:
+            environment = state.environment
+        except ScenarioError as error:
+            return error
+        if environment.unit_url(self.target.unit) is None:
+            return RuntimeError(f"môi trường {environment.name} không có địa chỉ của đơn vị {self.target.unit!r}")
+        browser = self.funcargs["browser"]
+        context_args = dict(self.funcargs["browser_context_args"])
+        login_key = environment.login_citizen if environment.storage_state else self.scenario.citizen
+        if login_key not in state.logins:
+            try:
+                state.logins[login_key] = login_state(browser, environment, citizen, context_args)
+            except LoginError as error:
+                state.logins[login_key] = error
+        login = state.logins[login_key]
+        if isinstance(login, LoginError):
+            return login
+        test_system = self.target.test_system if self.target.test_system is not None else environment.test_system
+        slug = re.sub(r"[^\w.-]+", "-", self._target_key)
+        ctx = JourneyContext(self.scenario, self.target, environment, citizen, unit_name, test_system,
+                             artifacts_dir=state.run_dir / "artifacts" / slug, run_dir=state.run_dir,
+                             mask=lambda page: _personal_locators(page, citizen))
+        context = browser.new_context(storage_state=login, **context_args)
+        tracing = self.config.getoption("tracing", "off")
+        if tracing != "off":
+            context.tracing.start(screenshots=True, snapshots=True, sources=False)
+        try:
+            page = context.new_page()
+            return Journey(page, ctx).run()
+        except Exception as error:  # the journey itself broke: every criterion of this target says so
+            return RuntimeError(f"hành trình bị gián đoạn: {error.__class__.__name__}: {str(error).splitlines()[0]}")
+        finally:
+            if tracing != "off":
+                trace = Path(self.config.getoption("output", "test-results")) / slug / "trace.zip"
+                trace.parent.mkdir(parents=True, exist_ok=True)
+                context.tracing.stop(path=str(trace))
+                state.traces[self._target_key] = trace
+            context.close()
+
+    def _record(self, state: RunState, unit, verdict: Verdict, evidence, duration: float) -> None:
+        from engine.masking import mask_record
+        record = {
+            "run_id": state.run_dir.name, "item": f"{self.scenario.code}[{self.target.id}]::{self.criterion_id}",
+            "code": self.scenario.code, "procedure": self.scenario.name, "target": self.target.id,
+            "unit": unit.as_record() if unit else {"id": self.target.unit, "name": self.target.unit, "section": "khac"},
+            "criterion": self.criterion_id, "outcome": verdict.outcome, "sentence": verdict.sentence,
+            "reason": verdict.reason, "evidence": verdict.evidence, "duration_s": round(duration, 3),
+            "finished_at": dt.datetime.now(TZ).isoformat(timespec="seconds"),
+            "dry_run": bool(isinstance(evidence, Evidence) and not evidence.test_system),
+        }
+        results_io.append_result(state.run_dir, mask_record(record, known=state.known_personal))
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, VerdictFailure):
+            verdict = excinfo.value.verdict
+            return f"{verdict.outcome}: {verdict.sentence}"
+        return super().repr_failure(excinfo, style)
+
+
+class VerdictFailure(Exception):
+    """A portal does not conform: reported as the verdict's sentence, without a traceback."""
+
+    def __init__(self, verdict: Verdict):
+        super().__init__(verdict.sentence)
+        self.verdict = verdict
+
+
+def _personal_locators(page, citizen: dict[str, str]) -> list:
+    """Regions of a screenshot that show personal data: form fields, and any text with the
+    citizen's name, ID number, phone or email."""
+    locators = [page.locator("input:not([type=hidden]), select, textarea")]
+    for key in ("HoVaTen", "SoDinhDanh", "SoDienThoai", "ThuDienTu", "ThuongTru"):
+        if citizen.get(key):
+            locators.append(page.get_by_text(citizen[key]))
+    return locators
+
+
+# ----------------------------------------------------------------------------- browser fixtures
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """pytest-playwright's launch args plus the system Chromium where Playwright has none."""
+    from engine.browser import launch_overrides
+    extra = launch_overrides()
+    merged = dict(browser_type_launch_args)
+    merged["args"] = [*merged.get("args", []), *extra.pop("args")]
+    merged.update({k: v for k, v in extra.items() if k not in merged})
+    return merged
+
+
+# ----------------------------------------------------------------------------- reporting
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if not isinstance(item, CriterionItem) or call.when != "call" or item.verdict is None:
+        return
+    verdict = item.verdict
+    report.user_properties.append(("outcome", verdict.outcome))
+    report.user_properties.append(("sentence", verdict.sentence))
+    state = _state(item.config)
+    trace = state.traces.get(item._target_key)
+    if trace is not None:
+        report.user_properties.append(("trace", str(trace)))
+    try:
+        from pytest_html import extras
+    except ImportError:
+        return
+    extra = list(getattr(report, "extras", []))
+    extra.append(extras.text(f"{verdict.outcome}: {verdict.sentence}", name="Kết luận"))
+    shot = verdict.evidence.get("screenshot")
+    if shot:
+        extra.append(extras.image(str(state.run_dir / shot), name="Ảnh chụp"))
+    report.extras = extra
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or STATE_KEY not in config.stash:
+        return
+    state = _state(config)
+    if config.getoption("tracing", "off") == "retain-on-failure":
+        for key, trace in state.traces.items():
+            if key not in state.failed_targets and trace.exists():
+                trace.unlink()
+    if config.getoption("dvc_no_report") or not (state.run_dir / results_io.RESULTS_FILE).exists():
+        return
+    from engine.report import build_reports, summary_line
+    build_reports(state.run_dir, known=state.known_personal)
+    latest = state.run_dir.parent.parent / "latest"
+    try:
+        if latest.is_symlink() or latest.exists():
+            latest.unlink()
+        latest.symlink_to(state.run_dir.relative_to(latest.parent), target_is_directory=True)
+    except (OSError, ValueError):
+        pass
+    state.summary = summary_line(state.run_dir)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    if STATE_KEY not in config.stash:
+        return
+    summary = getattr(_state(config), "summary", None)
+    if summary:
+        terminalreporter.write_sep("=", "dvc-conformance")
+        terminalreporter.write_line(summary)

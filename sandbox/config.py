@@ -1,0 +1,129 @@
+"""Data loading: citizens, procedure catalog, unit profiles (with knob validation)."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+DEFAULT_PROFILES = HERE / "profiles.yaml"
+
+# Conforming defaults. A profile's `knobs:` overrides only what departs from these.
+DEFAULT_KNOBS: dict = {
+    "login": "sso",                    # sso | local_login (hand-off shows the unit's own login page)
+    "local_accounts": False,           # login page offers username/password besides VNeID
+    "require_registration": False,     # "Đăng ký tài khoản" page after SSO
+    "require_password_change": False,  # "Đổi mật khẩu" page after SSO
+    "prefill": True,                   # step 1/2 prefilled from the identity provider's claims
+    "handoff": "form",                 # form | home | not_found | flaky | timeout | error500 |
+                                       # reset | slow_first_byte | redirect_loop
+    "handoff_flaky_every": 3,          # flaky: every n-th hand-off lands on the home page
+    "handoff_delay_s": 0,              # timeout / slow_first_byte: seconds before answering
+    "require_cccd_upload": False,      # documents step asks for "Căn cước công dân (bản chụp)"
+    "eform": True,                     # False: download the form, upload it filled
+    "esign": "working",                # working | broken | none
+    "phone_validation": "full",        # full | length | none
+    "email_validation": "full",        # full | none
+    "identity_crosscheck": True,       # identity readonly + checked against the population DB
+    "required_checks": True,           # empty required field/file refused with a message
+    "drafts": "autosave",              # autosave | back_only | none
+    "guidance": "full",                # full | same_documents | none
+    "mobile": True,                    # False: no viewport meta, fixed 1280px layout
+    "slow_step": None,                 # {"step": n, "seconds": s}: GET of step n is slow
+    "submit_failure": "never",         # never | every_2nd | always
+    "header_name": None,               # name shown in the unit's header instead of its name
+    "public_lookup": "status_only",    # status_only | full_details
+    "progress_page": True,             # /ho-so/<code> with the status history
+    "result_storage": "signed",        # signed | unsigned | none
+    "bot_challenge": False,            # every page is a JS challenge page
+    "session_expiry_after_step": None, # n: the session expires when leaving step n
+}
+
+CHOICES = {
+    "login": {"sso", "local_login"},
+    "handoff": {"form", "home", "not_found", "flaky", "timeout", "error500", "reset",
+                "slow_first_byte", "redirect_loop"},
+    "esign": {"working", "broken", "none"},
+    "phone_validation": {"full", "length", "none"},
+    "email_validation": {"full", "none"},
+    "drafts": {"autosave", "back_only", "none"},
+    "guidance": {"full", "same_documents", "none"},
+    "submit_failure": {"never", "every_2nd", "always"},
+    "public_lookup": {"status_only", "full_details"},
+    "result_storage": {"signed", "unsigned", "none"},
+}
+
+
+class ProfileError(ValueError):
+    pass
+
+
+@dataclass
+class Unit:
+    id: str
+    name: str
+    index: int
+    code: str                      # unit code used in dossier numbers, e.g. "H00"
+    agencies: list[dict]
+    procedures: list[str]
+    knobs: dict
+    national_name: str = ""
+    base_url: str = ""             # set once the port is known
+    host: str = ""
+
+    def k(self, name):
+        return self.knobs[name]
+
+
+def load_yaml(path: Path):
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def load_citizens(path: Path | None = None) -> dict[str, dict]:
+    data = load_yaml(path or DATA / "citizens.yaml")
+    return {str(c["SoDinhDanh"]): {k: str(v) for k, v in c.items()} for c in data}
+
+
+def load_procedures(path: Path | None = None) -> dict[str, dict]:
+    data = load_yaml(path or DATA / "procedures.yaml")
+    return {str(p["MaTTHC"]): p for p in data}
+
+
+def load_units(path: Path | None, procedures: dict[str, dict]) -> list[Unit]:
+    path = Path(path or DEFAULT_PROFILES)
+    data = load_yaml(path) or {}
+    entries = data.get("units") if isinstance(data, dict) else None
+    if not entries:
+        raise ProfileError(f"{path}: no `units:` list")
+    units: list[Unit] = []
+    seen = set()
+    for i, e in enumerate(entries):
+        uid = e.get("id")
+        if not uid or uid in seen:
+            raise ProfileError(f"{path}: unit #{i + 1}: missing or duplicate id {uid!r}")
+        seen.add(uid)
+        knobs = copy.deepcopy(DEFAULT_KNOBS)
+        for k, v in (e.get("knobs") or {}).items():
+            if k not in DEFAULT_KNOBS:
+                raise ProfileError(f"{path}: unit {uid}: unknown knob {k!r}")
+            if k in CHOICES and v not in CHOICES[k]:
+                raise ProfileError(f"{path}: unit {uid}: knob {k}={v!r} not in {sorted(CHOICES[k])}")
+            knobs[k] = v
+        code = e.get("code") or f"H{i:02d}"
+        agencies = e.get("agencies") or [
+            {"ma": f"{code}-STP", "ten": "Sở Tư pháp"},
+            {"ma": f"{code}-UBX", "ten": "Ủy ban nhân dân cấp xã"},
+        ]
+        procs = [str(p) for p in (e.get("procedures") or list(procedures))]
+        for p in procs:
+            if p not in procedures:
+                raise ProfileError(f"{path}: unit {uid}: unknown procedure {p!r}")
+        name = e.get("name") or uid
+        units.append(Unit(id=uid, name=name, index=i, code=code, agencies=agencies,
+                          procedures=procs, knobs=knobs,
+                          national_name=e.get("national_name") or name))
+    return units

@@ -1,0 +1,125 @@
+"""The national portal (Cổng Dịch vụ công quốc gia): catalog, procedure pages, the
+"Nộp trực tuyến" hand-off to unit portals, the citizen's personal data store."""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from flask import abort, jsonify, redirect, render_template, request, session
+
+from .config import Unit
+from .oidc_client import finish_login, register_client
+from .store import Store
+from .web import base_app
+
+
+def handoff_params(unit: Unit, ma: str, agency: str | None = None) -> dict:
+    codes = [a["ma"] for a in unit.agencies]
+    return {"MaTTHC": ma, "MaTTHCDP": f"{ma}.{unit.code}",
+            "MaCoQuanThucHien": agency if agency in codes else codes[0],
+            "MaDVC": f"{unit.code}-{ma.replace('.', '')}", "vneid": "1"}
+
+
+def handoff_url(unit: Unit, ma: str, agency: str | None = None) -> str:
+    return unit.base_url + "/dvc/tiep-nhan?" + urlencode(handoff_params(unit, ma, agency))
+
+
+def make_national_app(store: Store, units: list[Unit], procedures: dict, idp_url: str,
+                      client_id: str, client_secret: str, base_url: str):
+    app = base_app("national")
+    app.config["SESSION_COOKIE_NAME"] = "dvcqg_session"
+    vneid = register_client(app, idp_url, client_id, client_secret)
+    by_id = {u.id: u for u in units}
+
+    def offering(ma):
+        return [u for u in units if ma in u.procedures]
+
+    def page(template, status=200, **ctx):
+        ctx.setdefault("site", "Cổng Dịch vụ công quốc gia")
+        ctx.setdefault("mobile", True)
+        ctx.setdefault("user", session.get("user"))
+        ctx.setdefault("nav", "national")
+        return render_template(template, **ctx), status
+
+    def safe_next(nxt):
+        return nxt if nxt and nxt.startswith("/") and not nxt.startswith("//") else "/"
+
+    @app.get("/")
+    def home():
+        return page("nat_home.html", title="Trang chủ", procs=list(procedures.values()))
+
+    @app.get("/dang-nhap")
+    def login():
+        session["next"] = safe_next(request.args.get("next"))
+        return vneid.authorize_redirect(base_url + "/oidc/callback")
+
+    @app.get("/oidc/callback")
+    def callback():
+        try:
+            user = finish_login(vneid)
+        except Exception as e:  # noqa: BLE001
+            app.logger.warning("sign-in failed: %r", e)
+            return page("message.html", 400, title="Đăng nhập không thành công",
+                        text="Không xác thực được với VNeID. Vui lòng thử lại.", role="alert",
+                        links=[("/dang-nhap", "Đăng nhập")])
+        session["user"] = user
+        return redirect(safe_next(session.pop("next", "/")))
+
+    @app.get("/dang-xuat")
+    def logout():
+        session.clear()
+        return redirect(idp_url + "/logout?" + urlencode({"post_logout_redirect_uri": base_url + "/"}))
+
+    @app.get("/thu-tuc/<ma>")
+    def procedure(ma):
+        proc = procedures.get(ma) or abort(404)
+        us = offering(ma)
+        chosen = by_id.get(request.args.get("unit", "")) or (us[0] if us else None)
+        agencies = {u.id: u.agencies for u in us}
+        return page("nat_procedure.html", title=proc["TenTTHC"], proc=proc, units=us,
+                    chosen=chosen, agencies_json=json.dumps(agencies, ensure_ascii=False))
+
+    @app.get("/thu-tuc/<ma>/nop-truc-tuyen")
+    def submit_online(ma):
+        if ma not in procedures:
+            abort(404)
+        unit = by_id.get(request.args.get("unit", ""))
+        if unit is None or ma not in unit.procedures:
+            return page("message.html", 400, title="Chưa chọn đơn vị",
+                        text="Vui lòng chọn Tỉnh/Thành phố, Bộ ngành thực hiện thủ tục.",
+                        role="alert", links=[(f"/thu-tuc/{ma}", "Quay lại")])
+        if not session.get("user"):
+            return redirect("/dang-nhap?" + urlencode({"next": request.full_path}))
+        return redirect(handoff_url(unit, ma, request.args.get("agency")))
+
+    def catalog():
+        return [{"MaTTHC": ma, "TenTTHC": p["TenTTHC"],
+                 "units": [{"unit": u.id, "name": u.national_name, "handoff_url": handoff_url(u, ma)}
+                           for u in offering(ma)]}
+                for ma, p in procedures.items()]
+
+    @app.get("/danh-muc")
+    def catalog_page():
+        return page("nat_catalog.html", title="Danh mục thủ tục hành chính", catalog=catalog())
+
+    @app.get("/api/danh-muc")
+    def catalog_api():
+        return jsonify(catalog())
+
+    @app.get("/kho-du-lieu")
+    def data_store():
+        if not session.get("user"):
+            return redirect("/dang-nhap?" + urlencode({"next": "/kho-du-lieu"}))
+        items = store.kho.get(session["user"]["SoDinhDanh"], [])
+        return page("nat_kho.html", title="Kho dữ liệu cá nhân", items=items)
+
+    @app.get("/ho-so-cua-toi")
+    def my_dossiers():
+        if not session.get("user"):
+            return redirect("/dang-nhap?" + urlencode({"next": "/ho-so-cua-toi"}))
+        so = session["user"]["SoDinhDanh"]
+        items = [(d, by_id[d["unit"]]) for d in store.dossiers.values()
+                 if d["owner"].get("SoDinhDanh") == so and d["unit"] in by_id]
+        return page("nat_dossiers.html", title="Hồ sơ của tôi", items=items)
+
+    return app

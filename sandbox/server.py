@@ -1,0 +1,139 @@
+"""Start the whole federation in one process: one threaded werkzeug server per loopback
+address, all on the same port. Writes the URLs file once everything listens."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from .config import ProfileError, load_citizens, load_procedures, load_units
+from .idp import Provider, make_idp_app
+from .national import make_national_app
+from .store import Store
+from .unit import make_unit_app
+from .web import LazyApp
+
+NATIONAL_HOST = "127.0.0.2"
+IDP_HOST = "127.0.0.3"
+FIRST_UNIT = 10
+
+
+def unit_host(i: int) -> str:
+    n = FIRST_UNIT + i
+    if n > 254:
+        raise ProfileError("too many units for 127.0.0.x")
+    return f"127.0.0.{n}"
+
+
+def bind_all(hosts: list[str], port: int, apps: list[LazyApp], attempts: int = 20):
+    """Bind every host on one port. Port 0: pick one on the first host, reuse it on the
+    others; on a clash, release everything and try again."""
+    last = None
+    for _ in range(attempts if port == 0 else 1):
+        servers = []
+        try:
+            first = make_server(hosts[0], port, apps[0], threaded=True)
+            servers.append(first)
+            chosen = first.server_port
+            for h, a in zip(hosts[1:], apps[1:]):
+                servers.append(make_server(h, chosen, a, threaded=True))
+            return servers, chosen
+        except (OSError, SystemExit) as e:
+            last = e
+            for s in servers:
+                s.server_close()
+    raise RuntimeError(f"could not bind all sandbox addresses: {last}")
+
+
+def write_atomic(path: Path, text: str):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix=path.name + ".", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
+    ap.add_argument("--urls-file", required=True, type=Path)
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--profiles", type=Path, default=None)
+    ap.add_argument("--verbose", action="store_true", help="log every request")
+    args = ap.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if not args.verbose:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # in-process calls between the apps (metadata, token, userinfo) never go via a proxy
+    for var in ("no_proxy", "NO_PROXY"):
+        os.environ[var] = ",".join(filter(None, [os.environ.get(var), "127.0.0.0/8", "localhost"]))
+
+    try:
+        citizens = load_citizens()
+        procedures = load_procedures()
+        units = load_units(args.profiles, procedures)
+    except (ProfileError, OSError, ValueError) as e:
+        print(f"sandbox: {e}", file=sys.stderr)
+        return 2
+
+    hosts = [NATIONAL_HOST, IDP_HOST] + [unit_host(i) for i in range(len(units))]
+    lazies = [LazyApp() for _ in hosts]
+    try:
+        servers, port = bind_all(hosts, args.port, lazies)
+    except RuntimeError as e:
+        print(f"sandbox: {e}", file=sys.stderr)
+        return 3
+
+    store = Store()
+    national_url = f"http://{NATIONAL_HOST}:{port}"
+    idp_url = f"http://{IDP_HOST}:{port}"
+    provider = Provider(idp_url, citizens)
+    lazies[1].app = make_idp_app(provider)
+    nat_client = provider.register_client("Cổng Dịch vụ công quốc gia", national_url)
+    lazies[0].app = make_national_app(store, units, procedures, idp_url, nat_client.client_id,
+                                      nat_client.client_secret, national_url)
+    for i, u in enumerate(units):
+        u.host = hosts[2 + i]
+        u.base_url = f"http://{u.host}:{port}"
+        c = provider.register_client(u.name, u.base_url)
+        lazies[2 + i].app = make_unit_app(u, store, citizens, procedures, idp_url,
+                                          c.client_id, c.client_secret, national_url)
+
+    threads = []
+    for s in servers:
+        t = threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+        t.start()
+        threads.append(t)
+
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    urls = {"national": national_url, "idp": idp_url,
+            "units": {u.id: u.base_url for u in units},
+            "test_system": True, "pid": os.getpid()}
+    text = json.dumps(urls, ensure_ascii=False)
+    write_atomic(args.urls_file, text + "\n")
+    print(text, flush=True)
+
+    while not stop.wait(0.5):
+        pass
+    store.shutdown.set()
+    for s in servers:
+        s.shutdown()
+    for s in servers:
+        s.server_close()
+    return 0
