@@ -35,6 +35,10 @@ DRY_RUN_PAGE = ("<!doctype html><html lang='vi'><meta charset='utf-8'><title>Ch�
                 "<p>Chạy thử (dry-run): yêu cầu nộp hồ sơ đã bị chặn trong trình duyệt, không gửi đến cổng.</p></html>")
 
 
+MINIMAL_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+               b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
 class LoginError(Exception):
     """The tester could not sign in at the identity provider: nothing can be judged."""
 
@@ -75,6 +79,7 @@ class Evidence:
     stopped: str | None = None  # why the journey could not go on, in Vietnamese
     national_error: str | None = None  # the national portal itself failed: nothing was handed off
     screenshots: list[str] = field(default_factory=list)
+    probes: dict[str, dict[str, Any]] = field(default_factory=dict)  # what each extra probe saw
 
     @property
     def form_reached(self) -> bool:
@@ -160,6 +165,7 @@ class JourneyContext:
     artifacts_dir: Path
     run_dir: Path
     mask: Callable[[Page], list] = lambda page: []
+    probes: frozenset[str] = frozenset()  # extra probes the selected checks need
 
     def template_values(self) -> dict[str, Any]:
         return {"national": self.environment.national, "idp": self.environment.idp,
@@ -223,6 +229,9 @@ class Journey:
         self.reach_form()
         if ev.form_reached:
             self.walk_steps()
+        if self.ctx.probes:
+            from engine.probes import run_probes
+            run_probes(self, set(self.ctx.probes))
         return ev
 
     def national_portal(self) -> bool:
@@ -237,8 +246,17 @@ class Journey:
             ev.stopped = ev.national_error
             return False
         ev.handoff_start = page.url
+        # Every main-frame document request, redirects included: the hand-off's parameters
+        # travel in a redirect that never commits a page.
         chain: list[str] = []
-        page.on("framenavigated", lambda frame: frame == page.main_frame and chain.append(frame.url))
+
+        def on_request(request) -> None:
+            try:
+                if request.is_navigation_request() and request.frame == request.frame.page.main_frame:
+                    chain.append(request.url)
+            except PlaywrightError:
+                pass
+        page.context.on("request", on_request)
         started = time.monotonic()
         try:
             pages_before = len(page.context.pages)
@@ -251,6 +269,7 @@ class Journey:
         except (PlaywrightError, PlaywrightTimeout) as error:
             ev.handoff_error = _describe(error)
         ev.handoff_elapsed_s = round(time.monotonic() - started, 3)
+        page.context.remove_listener("request", on_request)
         ev.handoff_chain = chain
         for url in chain:
             parts = urlsplit(url)
@@ -347,22 +366,36 @@ class Journey:
                 return
 
     def _fill_step(self, step) -> None:
+        self.fill_step_on(self.page, step)
+
+    def fill_step_on(self, page: Page, step) -> None:
         scenario = self.ctx.scenario
         # Fields the portal should have prefilled: typed in only when empty, so the walk goes
         # on (the autofill check has already read what the portal put there).
         for field_id in step.fields:
             spec = scenario.fields[field_id]
-            if spec.expect and not self.evidence.form_values.get(field_id):
-                self._set(spec, expected_value(spec, self.citizen_value(spec.expect)))
+            if spec.expect and not _current_value(field_locator(page, spec)):
+                self._set(page, spec, expected_value(spec, self.citizen_value(spec.expect)))
         for field_id, raw in step.fill.items():
-            self._set(scenario.fields[field_id], fill_template(raw, self.values))
+            self._set(page, scenario.fields[field_id], fill_template(raw, self.values))
+
+    def upload_file(self, name: str) -> str:
+        """A small, valid PDF to upload as a document: portals check the type, not the content."""
+        path = self.ctx.artifacts_dir / "uploads" / Path(name).name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(MINIMAL_PDF)
+        return str(path)
 
     def citizen_value(self, claim: str) -> str:
         return self.ctx.citizen.get(claim, "")
 
-    def _set(self, spec: FieldSpec, value: str) -> None:
-        locator = field_locator(self.page, spec)
+    def _set(self, page: Page, spec: FieldSpec, value: str) -> None:
+        locator = field_locator(page, spec)
         if locator.evaluate("e => e.readOnly || e.disabled"):
+            return
+        if spec.kind == "file":
+            locator.set_input_files(self.upload_file(value))
             return
         if locator.evaluate("e => e.tagName") == "SELECT":
             locator.select_option(label=value)
@@ -396,6 +429,14 @@ class Journey:
         if match:
             ev.submission["dossier_code"] = match.group(1)
         record.advanced = ev.submission["succeeded"] or ev.submission["intercepted"]
+
+
+def _current_value(locator) -> str:
+    try:
+        return locator.evaluate("e => e.tagName === 'SELECT' ? (e.value ? e.options[e.selectedIndex].text : '') : e.value",
+                                timeout=3000) or ""
+    except (PlaywrightError, PlaywrightTimeout):
+        return ""
 
 
 def expected_value(spec: FieldSpec, raw: str) -> str:

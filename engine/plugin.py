@@ -280,7 +280,8 @@ class CriterionItem(pytest.Item):
         slug = re.sub(r"[^\w.-]+", "-", self._target_key)
         ctx = JourneyContext(self.scenario, self.target, environment, citizen, unit_name, test_system,
                              artifacts_dir=state.run_dir / "artifacts" / slug, run_dir=state.run_dir,
-                             mask=lambda page: _personal_locators(page, citizen))
+                             mask=lambda page: _personal_locators(page, citizen),
+                             probes=frozenset(self._probes_needed(state)))
         context = browser.new_context(storage_state=login, **context_args)
         tracing = self.config.getoption("tracing", "off")
         if tracing != "off":
@@ -297,6 +298,16 @@ class CriterionItem(pytest.Item):
                 context.tracing.stop(path=str(trace))
                 state.traces[self._target_key] = trace
             context.close()
+
+    def _probes_needed(self, state: RunState) -> set[str]:
+        """The probes of every check this target runs (not only this item's): the journey is
+        shared by all items of the target."""
+        needed: set[str] = set()
+        for registered in checks.registered():
+            cid = registered.criterion.id
+            if cid in self.target.criteria and (not state.selected_criteria or cid in state.selected_criteria):
+                needed.update(registered.probes)
+        return needed
 
     def _record(self, state: RunState, unit, verdict: Verdict, evidence, duration: float) -> None:
         from engine.masking import mask_record

@@ -130,8 +130,10 @@ class Provider:
             2048, parameters={"kid": "vneid-" + secrets.token_hex(4), "use": "sig", "alg": "RS256"},
             private=True)
 
-    def register_client(self, name: str, base_url: str) -> Client:
-        c = Client("client-" + secrets.token_hex(8), secrets.token_urlsafe(32),
+    def register_client(self, name: str, base_url: str, client_id: str | None = None,
+                        client_secret: str | None = None) -> Client:
+        c = Client(client_id or "client-" + secrets.token_hex(8),
+                   client_secret or secrets.token_urlsafe(32),
                    [base_url + "/oidc/callback"], name, base_url)
         self.clients[c.client_id] = c
         return c

@@ -67,6 +67,9 @@ def main(argv=None) -> int:
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--profiles", type=Path, default=None)
     ap.add_argument("--verbose", action="store_true", help="log every request")
+    ap.add_argument("--extra-client", action="append", default=[], metavar="ID:SECRET@BASE_URL",
+                    help="register one more OIDC client (redirect URI <BASE_URL>/oidc/callback), "
+                         "e.g. for tests that play the relying party themselves")
     args = ap.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -98,6 +101,14 @@ def main(argv=None) -> int:
     idp_url = f"http://{IDP_HOST}:{port}"
     provider = Provider(idp_url, citizens)
     lazies[1].app = make_idp_app(provider)
+    for spec in args.extra_client:
+        try:
+            cred, base = spec.split("@", 1)
+            cid, secret = cred.split(":", 1)
+        except ValueError:
+            print(f"sandbox: bad --extra-client {spec!r}", file=sys.stderr)
+            return 2
+        provider.register_client("extra", base.rstrip("/"), client_id=cid, client_secret=secret)
     nat_client = provider.register_client("Cổng Dịch vụ công quốc gia", national_url)
     lazies[0].app = make_national_app(store, units, procedures, idp_url, nat_client.client_id,
                                       nat_client.client_secret, national_url)
@@ -132,8 +143,11 @@ def main(argv=None) -> int:
     while not stop.wait(0.5):
         pass
     store.shutdown.set()
-    for s in servers:
-        s.shutdown()
+    stoppers = [threading.Thread(target=s.shutdown) for s in servers]   # in parallel: fast
+    for t in stoppers:
+        t.start()
+    for t in stoppers:
+        t.join(timeout=5)
     for s in servers:
         s.server_close()
     return 0

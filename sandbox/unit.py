@@ -266,7 +266,7 @@ def make_unit_app(unit: Unit, store: Store, citizens: dict, procedures: dict,
                         "ngay_sinh": date_vn(rec.get("NgayThangNamSinh", "")),
                         "so_dinh_danh": rec.get("SoDinhDanh", "")}
             bad = [k for k, e in expected.items()
-                   if " ".join(values.get(k, "").split()) != e]
+                   if values.get(k) and " ".join(values[k].split()) != e]
             if bad:
                 form_error = MISMATCH_TEXT
                 for k in bad:
