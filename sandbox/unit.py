@@ -1,6 +1,7 @@
 """A unit portal (HTTT giải quyết TTHC of a ministry or province). Behaviour per profile knobs."""
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import socket
@@ -461,8 +462,8 @@ def make_unit_app(unit: Unit, store: Store, citizens: dict, procedures: dict,
             return g
         if proc is None:
             return not_found_service()
-        st = state(ma)
-        return redirect(f"/dvc/{ma}/nop-ho-so/buoc-{first_open_step(st) if st['done'] else 1}")
+        state(ma)
+        return redirect(f"/dvc/{ma}/nop-ho-so/buoc-1")
 
     @app.get("/dvc/<ma>/mau-to-khai")
     def form_template(ma):
@@ -636,10 +637,13 @@ class _ResetHandoff:
         if environ.get("PATH_INFO") == "/dvc/tiep-nhan":
             sock = environ.get("werkzeug.socket")
             if sock is not None:
+                # Linger 0, then swap the connection's descriptor for one end of a dead
+                # socketpair: the connection is released at once with a TCP RST, and
+                # werkzeug goes on with a harmless socket that reads end-of-file.
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                try:
-                    sock.shutdown(socket.SHUT_RD)
-                except OSError:
-                    pass
+                a, b = socket.socketpair()
+                b.close()
+                os.dup2(a.fileno(), sock.fileno())
+                a.close()
             raise _Reset("sandbox: connection reset on purpose")
         return self.inner(environ, start_response)
