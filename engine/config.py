@@ -53,6 +53,9 @@ class Environment:
     login_citizen: str = "cong-dan-1"
     storage_state: Path | None = None
     login_check: dict[str, str] = field(default_factory=dict)
+    # Test systems only: addresses of the agency's side that the tester may drive (e.g. a
+    # sandbox endpoint where a civil servant processes a dossier), as {name: {method, url}}.
+    back_office: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def unit_url(self, unit_id: str) -> str | None:
         return self.units.get(unit_id)
@@ -98,7 +101,9 @@ def load_environment(path: Path | str = DEFAULT_ENVIRONMENT) -> Environment:
         units={k: v.rstrip("/") for k, v in (addresses.get("units") or {}).items()},
         login_steps=_actions(login.get("steps")), login_citizen=login.get("citizen", "cong-dan-1"),
         storage_state=Path(os.path.expanduser(state)) if state else None,
-        login_check=login.get("check") or {})
+        login_check=login.get("check") or {},
+        back_office={name: (dict(spec) if isinstance(spec, dict) else {"method": "POST", "url": str(spec)})
+                     for name, spec in (data.get("back_office") or {}).items()})
 
 
 def environment_uses_sandbox(path: Path | str) -> bool:

@@ -51,6 +51,7 @@ class StepRecord:
     advanced: bool = False
     messages: list[str] = field(default_factory=list)
     error: str | None = None
+    page: PageObservation | None = None  # what the step showed on arrival (before filling)
 
 
 @dataclass
@@ -80,6 +81,10 @@ class Evidence:
     national_error: str | None = None  # the national portal itself failed: nothing was handed off
     screenshots: list[str] = field(default_factory=list)
     probes: dict[str, dict[str, Any]] = field(default_factory=dict)  # what each extra probe saw
+    # Along the main walk: responses with HTTP >= 500 and requests that failed at the network
+    # level (connection refused or reset, timeouts), for the stability criterion.
+    http_errors: list[dict[str, Any]] = field(default_factory=list)
+    failed_requests: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def form_reached(self) -> bool:
@@ -187,6 +192,8 @@ class Journey:
         self._last_status: int | None = None
         page.set_default_timeout(t.thresholds.navigation_timeout_s * 1000)
         page.on("response", self._on_response)
+        page.context.on("response", self._on_any_response)
+        page.context.on("requestfailed", self._on_request_failed)
 
     # ------------------------------------------------------------------ helpers
     def _on_response(self, response) -> None:
@@ -195,6 +202,30 @@ class Journey:
                 self._last_status = response.status
         except PlaywrightError:
             pass
+
+    def _on_any_response(self, response) -> None:
+        try:
+            if response.status >= 500 and len(self.evidence.http_errors) < 20:
+                self.evidence.http_errors.append({"url": response.url, "status": response.status})
+        except PlaywrightError:
+            pass
+
+    def _on_request_failed(self, request) -> None:
+        try:
+            failure = request.failure or ""
+            if "ERR_ABORTED" in failure or len(self.evidence.failed_requests) >= 20:
+                return  # a navigation that replaced another one: not a connection error
+            self.evidence.failed_requests.append({"url": request.url, "error": failure})
+        except PlaywrightError:
+            pass
+
+    def stop_listening(self) -> None:
+        """Probes disturb the portal on purpose: what they meet is theirs, not the walk's."""
+        for event, handler in (("response", self._on_any_response), ("requestfailed", self._on_request_failed)):
+            try:
+                self.page.context.remove_listener(event, handler)
+            except (PlaywrightError, ValueError, KeyError):
+                pass
 
     def screenshot(self, name: str) -> str | None:
         path = self.ctx.artifacts_dir / f"{name}.png"
@@ -229,6 +260,7 @@ class Journey:
         self.reach_form()
         if ev.form_reached:
             self.walk_steps()
+        self.stop_listening()
         if self.ctx.probes:
             from engine.probes import run_probes
             run_probes(self, set(self.ctx.probes))
@@ -344,6 +376,7 @@ class Journey:
         for index, step in enumerate(scenario.steps):
             record = StepRecord(step.name, page.url)
             ev.steps.append(record)
+            record.page = ev.form if index == 0 else observe(page, status=self._last_status)
             try:
                 self._fill_step(step)
                 if step.submit:
@@ -368,16 +401,17 @@ class Journey:
     def _fill_step(self, step) -> None:
         self.fill_step_on(self.page, step)
 
-    def fill_step_on(self, page: Page, step) -> None:
+    def fill_step_on(self, page: Page, step, skip: tuple[str, ...] = ()) -> None:
         scenario = self.ctx.scenario
         # Fields the portal should have prefilled: typed in only when empty, so the walk goes
         # on (the autofill check has already read what the portal put there).
         for field_id in step.fields:
             spec = scenario.fields[field_id]
-            if spec.expect and not _current_value(field_locator(page, spec)):
+            if field_id not in skip and spec.expect and not _current_value(field_locator(page, spec)):
                 self._set(page, spec, expected_value(spec, self.citizen_value(spec.expect)))
         for field_id, raw in step.fill.items():
-            self._set(page, scenario.fields[field_id], fill_template(raw, self.values))
+            if field_id not in skip:
+                self._set(page, scenario.fields[field_id], fill_template(raw, self.values))
 
     def upload_file(self, name: str) -> str:
         """A small, valid PDF to upload as a document: portals check the type, not the content."""

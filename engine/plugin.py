@@ -84,21 +84,22 @@ def _state(config: pytest.Config) -> RunState:
 STATE_KEY = pytest.StashKey[RunState]()
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_cmdline_main(config: pytest.Config) -> None:
-    # Items of one target share an xdist group; "load" would split them over workers and
-    # walk the same journey twice.
-    if getattr(config.option, "dist", None) == "load":
-        config.option.dist = "loadgroup"
-
-
 def pytest_configure(config: pytest.Config) -> None:
     worker = getattr(config, "workerinput", None)
     if worker is not None:  # an xdist worker: the controller decided the run and the sandbox
+        # Workers parse the original command line, not the controller's adjusted options:
+        # the group marks only take effect when the worker is told it is "loadgroup".
+        if worker.get("dvc_loadgroup"):
+            config.option.loadgroup = True
         config.option.dvc_run_dir = worker["dvc_run_dir"]
         if worker.get("dvc_sandbox_urls"):
             os.environ[SANDBOX_URLS_VARIABLE] = worker["dvc_sandbox_urls"]
     else:
+        # Items of one target share an xdist group; "load" (what -n alone means) would split
+        # them over workers and walk the same journey twice. The scheduler is made later, at
+        # session start, so changing the mode here is in time.
+        if getattr(config.option, "dist", None) == "load":
+            config.option.dist = "loadgroup"
         if not config.getoption("dvc_run_dir"):
             stamp = dt.datetime.now(TZ).strftime("%Y%m%d-%H%M%S")
             config.option.dvc_run_dir = str(ROOT / "reports" / "runs" / stamp)
@@ -149,6 +150,7 @@ def _runs_scenarios(config: pytest.Config) -> bool:
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node) -> None:  # xdist hook, only called when xdist is active
     node.workerinput["dvc_run_dir"] = node.config.getoption("dvc_run_dir")
+    node.workerinput["dvc_loadgroup"] = getattr(node.config.option, "dist", None) == "loadgroup"
     node.workerinput["dvc_sandbox_urls"] = os.environ.get(SANDBOX_URLS_VARIABLE, "")
 
 
@@ -295,7 +297,9 @@ class CriterionItem(pytest.Item):
             return RuntimeError(f"hành trình bị gián đoạn: {error.__class__.__name__}: {str(error).splitlines()[0]}")
         finally:
             if tracing != "off":
-                trace = Path(self.config.getoption("output", "test-results")) / slug / "trace.zip"
+                # In the run's folder, not pytest-playwright's --output: that folder is wiped by
+                # each xdist worker as it starts, and the report should point at its traces.
+                trace = ctx.artifacts_dir / "trace.zip"
                 trace.parent.mkdir(parents=True, exist_ok=True)
                 context.tracing.stop(path=str(trace))
                 state.traces[self._target_key] = trace
@@ -399,13 +403,16 @@ def pytest_runtest_makereport(item: pytest.Item, call):
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
     config = session.config
-    if hasattr(config, "workerinput") or STATE_KEY not in config.stash:
+    if STATE_KEY not in config.stash:
         return
     state = _state(config)
+    # Traces are dropped where they were made (each worker knows its own failures).
     if config.getoption("tracing", "off") == "retain-on-failure":
         for key, trace in state.traces.items():
             if key not in state.failed_targets and trace.exists():
                 trace.unlink()
+    if hasattr(config, "workerinput"):  # reports are written once, by the controller
+        return
     if config.getoption("dvc_no_report") or not (state.run_dir / results_io.RESULTS_FILE).exists():
         return
     from engine.report import build_reports, summary_line

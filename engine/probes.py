@@ -65,6 +65,56 @@ class ProbeSession:
     def timeout_ms(self) -> float:
         return self.target.thresholds.navigation_timeout_s * 1000
 
+    @property
+    def settings(self):
+        """What the probes type, press and open (scenario ``probes:`` over the defaults)."""
+        return self.target.probes
+
+    @property
+    def environment(self):
+        return self.journey.ctx.environment
+
+    @property
+    def test_system(self) -> bool:
+        return self.journey.ctx.test_system
+
+    @property
+    def browser(self):
+        """The browser of the walk: probes that need another context (a phone, an anonymous
+        visitor) open it here and close it themselves."""
+        return self.journey.page.context.browser
+
+    def storage_state(self) -> dict:
+        """The signed-in state as it is now (national portal, identity provider, unit)."""
+        return self.journey.page.context.storage_state()
+
+    def fill(self, template: str, **extra: Any) -> str:
+        """A template ({unit}, {national}, {code}, {dossier_code}...) filled for this target."""
+        from engine.journey import fill_template
+        values = dict(self.values)
+        values["dossier_code"] = self.evidence.submission.get("dossier_code") or ""
+        values.update(extra)
+        return fill_template(template, values)
+
+    def new_context(self, **args: Any):
+        """A new context of the same browser (no storage state unless given): the caller closes it."""
+        context = self.browser.new_context(**args)
+        context.set_default_timeout(self.timeout_ms)
+        return context
+
+    def screenshot(self, page: Page, name: str) -> str | None:
+        """A screenshot of any probe page, personal data masked as in the walk's screenshots."""
+        ctx = self.journey.ctx
+        path = ctx.artifacts_dir / f"{name}.png"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(path), mask=ctx.mask(page), full_page=False)
+        except PlaywrightError:
+            return None
+        relative = str(path.relative_to(ctx.run_dir))
+        self.evidence.screenshots.append(relative)
+        return relative
+
     def new_page(self) -> Page:
         """A new tab of the signed-in context (the unit's session cookies included)."""
         page = self.journey.page.context.new_page()
@@ -88,9 +138,10 @@ class ProbeSession:
                     return index
         return None
 
-    def fill_step(self, page: Page, index: int) -> None:
-        """Fill a step with the scenario's valid inputs (and the citizen's data where empty)."""
-        self.journey.fill_step_on(page, self.scenario.steps[index])
+    def fill_step(self, page: Page, index: int, skip: tuple[str, ...] = ()) -> None:
+        """Fill a step with the scenario's valid inputs (and the citizen's data where empty),
+        leaving the fields in ``skip`` as they are."""
+        self.journey.fill_step_on(page, self.scenario.steps[index], skip)
 
     def press_next(self, page: Page, index: int) -> tuple[bool, float]:
         """Press the step's button; True when the next step's heading appears. Returns the
@@ -118,6 +169,103 @@ class ProbeSession:
                 return False
         return True
 
+    def step_by_name(self, name: str | None, default: int | None = None) -> int | None:
+        if name is None:
+            return default
+        return next((i for i, s in enumerate(self.scenario.steps) if s.name == name), default)
+
+    def documents_step(self) -> int | None:
+        """The step that asks for documents: declared, or the first with a file field."""
+        declared = self.step_by_name(self.settings.documents_step)
+        if declared is not None:
+            return declared
+        for index, step in enumerate(self.scenario.steps):
+            if any(self.scenario.fields[f].kind == "file" for f in (*step.fields, *step.fill)):
+                return index
+        return None
+
+    def locator(self, page: Page, field_id: str):
+        from engine.journey import field_locator
+        return field_locator(page, self.scenario.fields[field_id])
+
+    def read_value(self, page: Page, field_id: str) -> str | None:
+        try:
+            return self.locator(page, field_id).evaluate(
+                "e => e.tagName === 'SELECT' ? (e.value ? e.options[e.selectedIndex].text : '') : e.value",
+                timeout=3000)
+        except (PlaywrightError, PlaywrightTimeout):
+            return None
+
+    def is_editable(self, page: Page, field_id: str) -> bool:
+        try:
+            return not self.locator(page, field_id).evaluate("e => !!(e.readOnly || e.disabled)", timeout=3000)
+        except (PlaywrightError, PlaywrightTimeout):
+            return False
+
+    def validity(self, page: Page, field_id: str) -> dict[str, Any]:
+        """The browser's constraint validation of a field: valid, and the browser's message."""
+        try:
+            return self.locator(page, field_id).evaluate(
+                "e => ({valid: e.validity ? e.validity.valid : true, message: e.validationMessage || ''})",
+                timeout=3000)
+        except (PlaywrightError, PlaywrightTimeout):
+            return {"valid": True, "message": ""}
+
+    def messages(self, page: Page) -> list[str]:
+        """Error messages on screen: by the fields or in a summary."""
+        try:
+            texts = page.locator(ERROR_SELECTOR).all_inner_texts()
+        except PlaywrightError:
+            return []
+        return [t.strip() for t in texts if t.strip()][:10]
+
+    def attempt_next(self, page: Page, index: int, watch: tuple[str, ...] = ()) -> dict[str, Any]:
+        """Press the step's button and see what happens: the next step shows (advanced), an
+        error appears (by a field or in a summary), or the browser's constraint validation of a
+        watched field fails. Returns plain data: advanced, messages, invalid (field ids),
+        elapsed_s."""
+        from engine.journey import clickable
+        invalid = {f: v["message"] for f in watch if not (v := self.validity(page, f))["valid"]}
+        step = self.scenario.steps[index]
+        following = self.scenario.steps[index + 1] if index + 1 < len(self.scenario.steps) else None
+        started = time.monotonic()
+        clickable(page, step.next).click()
+        advanced = False
+        if following is not None:
+            heading = page.get_by_role("heading", name=following.heading)
+            errors = page.locator(ERROR_SELECTOR)
+            # A field the browser refuses blocks the step at once; otherwise wait for the
+            # next step or a message, as a citizen would.
+            wait_ms = 1500 if invalid else min(self.timeout_ms, 10_000)
+            try:
+                heading.or_(errors).first.wait_for(state="visible", timeout=wait_ms)
+            except (PlaywrightError, PlaywrightTimeout):
+                pass
+            try:
+                page.wait_for_load_state("load", timeout=wait_ms)
+                advanced = heading.count() > 0
+            except (PlaywrightError, PlaywrightTimeout):
+                advanced = False
+        else:
+            page.wait_for_load_state("load")
+            advanced = True
+        return {"advanced": advanced, "messages": [] if advanced else self.messages(page),
+                "invalid": invalid, "elapsed_s": round(time.monotonic() - started, 3)}
+
+    def goto_step(self, page: Page, index: int, url: str | None) -> Page:
+        """Back at step ``index``: by its address when the portal allows it, else from the start."""
+        if url:
+            try:
+                page.goto(url, wait_until="load")
+                if self.on_step(page, index):
+                    return page
+            except (PlaywrightError, PlaywrightTimeout):
+                pass
+        self.open_form(page)
+        if not self.advance_to(page, index):
+            raise RuntimeError(f"không trở lại được bước “{self.scenario.steps[index].name}”")
+        return page
+
     def on_step(self, page: Page, index: int) -> bool:
         heading = self.scenario.steps[index].heading
         try:
@@ -131,7 +279,8 @@ def run_probes(journey: "Journey", names: set[str]) -> None:
     from engine.journey import _describe
     import engine.probe_library  # noqa: F401  (registers the probes)
     session = ProbeSession(journey)
-    for name in sorted(names):
+    order = {name: i for i, name in enumerate(PROBE_ORDER)}
+    for name in sorted(names, key=lambda n: (order.get(n, len(order)), n)):
         function = PROBES.get(name)
         if function is None:
             journey.evidence.probes[name] = {"error": f"không có probe {name!r}"}
@@ -146,6 +295,16 @@ def run_probes(journey: "Journey", names: set[str]) -> None:
         except Exception as error:  # a bug in a probe is recorded, never fatal for the run
             journey.evidence.probes[name] = {"error": f"lỗi của công cụ: {error.__class__.__name__}: {error}"}
 
+
+#: Probes that only look come first; those that fill the form on the portal's side next, in an
+#: order where none leaves behind what a later one tests (an uploaded file, a stored draft);
+#: full repeated submissions last.
+PROBE_ORDER = ("identity_account", "privacy", "after_submission", "required_fields", "input_validation",
+               "identity_crosscheck", "draft_persistence", "guidance", "esign", "mobile_layout", "stability")
+
+#: Where portals put error messages: by a field, or in a summary at the top.
+ERROR_SELECTOR = ("[role=alert]:visible, .field-error:visible, .form-error:visible, .invalid-feedback:visible, "
+                  ".error-message:visible, .validation-summary-errors:visible, .text-danger:visible")
 
 #: Probes that work without reaching the form (e.g. an anonymous dossier lookup).
 NEEDS_NO_FORM: set[str] = set()

@@ -113,6 +113,9 @@ def schema_problems(doc: MarkedDocument, schema_name: str) -> list[Problem]:
             problems.append(_problem(doc, path, f"giá trị {error.instance!r} ngoài khoảng cho phép ({kind} {error.validator_value})"))
         elif kind == "anyOf" and path[:2] == ("form", "fields"):
             problems.append(_problem(doc, path, "trường phải có 'label' (nhãn hiển thị) hoặc 'selector'"))
+        elif kind == "oneOf" and path[:2] == ("probes", "input_validation") or (
+                kind == "oneOf" and len(path) > 3 and path[2:4] == ("probes", "input_validation")):
+            problems.append(_problem(doc, path, "mỗi giá trị thử phải là chuỗi hoặc khối {value, why}"))
         elif kind == "not" and "next" in (error.instance or {}):
             problems.append(_problem(doc, path, "một bước chỉ có 'next' hoặc 'submit', không có cả hai"))
         else:
@@ -160,6 +163,97 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class TestInput:
+    """A value typed by a probe, and why it is wrong (for the report)."""
+
+    value: str
+    why: str = ""
+
+
+#: The default battery of input_validation: what the letter's inspectors typed.
+DEFAULT_INVALID_PHONES = (
+    TestInput("091234567", "quá ngắn (9 chữ số)"),
+    TestInput("091234567890", "quá dài (12 chữ số)"),
+    TestInput("09123abcde", "có chữ cái"),
+    TestInput("0112345678", "đầu số không hợp lệ"),
+)
+DEFAULT_VALID_PHONES = ("0912345678", "0387654321")
+DEFAULT_INVALID_EMAILS = (
+    TestInput("nguyenvana.example.vn", "thiếu ký tự @"),
+    TestInput("nguyenvana@", "thiếu tên miền"),
+    TestInput("nguyen van a@example.vn", "có khoảng trắng"),
+)
+DEFAULT_VALID_EMAILS = ("nguyen.van.a@example.vn", "tran.thi.b@mail.gov.vn")
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    """What the probes beyond the main walk type, press and open. Every address is a template
+    ({unit}, {national}, {code}, {dossier_code}); every default fits the common portal shape."""
+
+    invalid_phones: tuple[TestInput, ...] = DEFAULT_INVALID_PHONES
+    valid_phones: tuple[str, ...] = DEFAULT_VALID_PHONES
+    invalid_emails: tuple[TestInput, ...] = DEFAULT_INVALID_EMAILS
+    valid_emails: tuple[str, ...] = DEFAULT_VALID_EMAILS
+    # identity_crosscheck: other plausible values per identity claim (or per field id)
+    identity_values: dict[str, str] = field(default_factory=lambda: {
+        "SoDinhDanh": "001099012345", "HoVaTen": "Nguyễn Văn Khác"})
+    draft_step: str | None = None   # the step where a value is typed before reloading
+    draft_field: str | None = None
+    draft_value: str | None = None
+    applicant_type: str | None = None  # label of the applicant-type choice (None: any "đối tượng" choice)
+    documents_step: str | None = None  # None: the first step with a file field
+    esign_button: str = "Ký số"
+    devices: tuple[str, ...] = ("iPhone 13", "Pixel 7")
+    lookup_page: str = "{unit}/tra-cuu"
+    lookup_field: str = "Mã hồ sơ"
+    lookup_button: str = "Tra cứu"
+    login_home: str = "{unit}/"
+    login_link: str = "Đăng nhập"
+    login_page: str | None = None  # a login page declared for the target (else: the home page's link)
+    dossier_page: str = "{unit}/ho-so/{dossier_code}"
+    data_store: str = "{national}/kho-du-lieu"
+
+
+def _inputs(raw: list[Any] | None, default: tuple[TestInput, ...]) -> tuple[TestInput, ...]:
+    if raw is None:
+        return default
+    return tuple(TestInput(item) if isinstance(item, str) else TestInput(item["value"], item.get("why", ""))
+                 for item in raw)
+
+
+def _probe_settings(raw: dict[str, Any] | None, base: ProbeSettings) -> ProbeSettings:
+    """Settings of a scenario (over the defaults) or of a target (over its scenario's)."""
+    raw = raw or {}
+    validation = raw.get("input_validation") or {}
+    phone, email = validation.get("phone") or {}, validation.get("email") or {}
+    draft = raw.get("draft_persistence") or {}
+    guidance = raw.get("guidance") or {}
+    lookup = raw.get("lookup") or {}
+    login = raw.get("login_page") or {}
+    after = raw.get("after_submission") or {}
+    identity = (raw.get("identity_crosscheck") or {}).get("values")
+    return ProbeSettings(
+        invalid_phones=_inputs(phone.get("invalid"), base.invalid_phones),
+        valid_phones=tuple(phone.get("valid", base.valid_phones)),
+        invalid_emails=_inputs(email.get("invalid"), base.invalid_emails),
+        valid_emails=tuple(email.get("valid", base.valid_emails)),
+        identity_values=dict(identity) if identity is not None else dict(base.identity_values),
+        draft_step=draft.get("step", base.draft_step), draft_field=draft.get("field", base.draft_field),
+        draft_value=draft.get("value", base.draft_value),
+        applicant_type=guidance.get("applicant_type", base.applicant_type),
+        documents_step=guidance.get("documents_step", base.documents_step),
+        esign_button=(raw.get("esign") or {}).get("button", base.esign_button),
+        devices=tuple((raw.get("mobile") or {}).get("devices", base.devices)),
+        lookup_page=lookup.get("page", base.lookup_page), lookup_field=lookup.get("field", base.lookup_field),
+        lookup_button=lookup.get("button", base.lookup_button),
+        login_home=login.get("home", base.login_home), login_link=login.get("link", base.login_link),
+        login_page=login.get("page", base.login_page),
+        dossier_page=after.get("dossier_page", base.dossier_page),
+        data_store=after.get("data_store", base.data_store))
+
+
+@dataclass(frozen=True)
 class Target:
     id: str
     unit: str
@@ -170,6 +264,7 @@ class Target:
     unit_login: tuple[Action, ...]
     criteria: tuple[str, ...]
     thresholds: Thresholds
+    probes: ProbeSettings = field(default_factory=ProbeSettings)
 
 
 @dataclass(frozen=True)
@@ -186,6 +281,8 @@ class Scenario:
     submit_request: str
     success_text: str
     targets: tuple[Target, ...]
+    back: str = "Quay lại"  # the form's button to the previous step
+    probes: ProbeSettings = field(default_factory=ProbeSettings)
 
 
 DEFAULT_NATIONAL_PORTAL = (
@@ -241,6 +338,7 @@ def load_scenario(path: Path | str, *, criteria: tuple[str, ...], units: dict[st
                            {k: str(v) for k, v in (s.get("fill") or {}).items()}, s.get("next"), s.get("submit"))
                   for s in data["form"]["steps"])
     scenario_criteria = tuple(data.get("criteria") or criteria)
+    scenario_probes = _probe_settings(data.get("probes"), ProbeSettings())
     targets = []
     for t in data["targets"]:
         entry = t.get("entry") or {}
@@ -249,7 +347,8 @@ def load_scenario(path: Path | str, *, criteria: tuple[str, ...], units: dict[st
             unit_option=entry.get("unit_option"), agency_option=entry.get("agency_option"),
             direct_entry=t.get("direct_entry"), unit_login=_actions(t.get("unit_login")),
             criteria=tuple(t.get("criteria") or scenario_criteria),
-            thresholds=_thresholds(t.get("thresholds"), base)))
+            thresholds=_thresholds(t.get("thresholds"), base),
+            probes=_probe_settings(t.get("probes"), scenario_probes)))
     national = data.get("national_portal")
     return Scenario(
         source=source, code=data["code"], name=data["name"], citizen=data.get("citizen", "cong-dan-1"),
@@ -258,7 +357,7 @@ def load_scenario(path: Path | str, *, criteria: tuple[str, ...], units: dict[st
         fields=fields, steps=steps,
         submit_request=data["form"].get("submit_request", "**/nop-ho-so/nop"),
         success_text=data["form"].get("success_text", "Nộp hồ sơ thành công"),
-        targets=tuple(targets))
+        targets=tuple(targets), back=data["form"].get("back", "Quay lại"), probes=scenario_probes)
 
 
 def _semantic_problems(doc: MarkedDocument, criteria: tuple[str, ...], units: dict[str, Any] | None,
@@ -286,8 +385,24 @@ def _semantic_problems(doc: MarkedDocument, criteria: tuple[str, ...], units: di
     if not any(step.get("submit") for step in data["form"]["steps"]):
         problems.append(_problem(doc, ("form", "steps"), "không có bước nào có 'submit' (nút nộp hồ sơ)",
                                  "thêm 'submit: Nộp hồ sơ' vào bước cuối"))
+    step_names = [step["name"] for step in data["form"]["steps"]]
+
+    def probe_references(prefix: tuple[Any, ...], raw: dict[str, Any] | None) -> None:
+        """Steps and fields that a probes block names must exist in the form."""
+        raw = raw or {}
+        draft = raw.get("draft_persistence") or {}
+        if "step" in draft:
+            known(prefix + ("draft_persistence", "step"), draft["step"], step_names, "bước")
+        if "field" in draft:
+            known(prefix + ("draft_persistence", "field"), draft["field"], field_ids, "trường")
+        guidance = raw.get("guidance") or {}
+        if "documents_step" in guidance:
+            known(prefix + ("guidance", "documents_step"), guidance["documents_step"], step_names, "bước")
+
+    probe_references(("probes",), data.get("probes"))
     seen: dict[str, int] = {}
     for i, target in enumerate(data["targets"]):
+        probe_references(("targets", i, "probes"), target.get("probes"))
         if target["id"] in seen:
             problems.append(_problem(doc, ("targets", i, "id"), f"đơn vị kiểm tra {target['id']!r} bị khai báo hai lần",
                                      f"đã có ở targets[{seen[target['id']]}]; mỗi id chỉ một lần"))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -117,6 +117,7 @@ def load_units(path: Path | None, procedures: dict[str, dict]) -> list[Unit]:
         agencies = e.get("agencies") or [
             {"ma": f"{code}-STP", "ten": "Sở Tư pháp"},
             {"ma": f"{code}-UBX", "ten": "Ủy ban nhân dân cấp xã"},
+            {"ma": f"{code}-HCC", "ten": "Trung tâm Phục vụ hành chính công"},
         ]
         procs = [str(p) for p in (e.get("procedures") or list(procedures))]
         for p in procs:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from urllib.parse import urlencode
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2 import OAuth2Error

@@ -10,7 +10,7 @@ import threading
 from datetime import datetime
 from urllib.parse import urlencode
 
-from flask import Response, abort, redirect, render_template, request, session, url_for
+from flask import Response, abort, redirect, render_template, request, session
 
 from .config import Unit
 from .oidc_client import finish_login, register_client
@@ -433,12 +433,10 @@ def make_unit_app(unit: Unit, store: Store, citizens: dict, procedures: dict,
         ma = request.args.get("MaTTHC", "")
         session["handoff"] = {k: request.args.get(k, "") for k in
                               ["MaTTHC", "MaTTHCDP", "MaCoQuanThucHien", "MaDVC", "vneid"]}
-        if mode == "not_found":
-            target = "/dvc/thong-bao-loi"
-        elif proc_or_none(ma) is None:
-            target = "/dvc/thong-bao-loi?khong-co=1"
-        else:
-            target = f"/dvc/{ma}/nop-ho-so"
+        if mode != "not_found" and proc_or_none(ma) is None:
+            # a procedure this unit does not offer: said at once, before any sign-in
+            return not_found_service(404)
+        target = "/dvc/thong-bao-loi" if mode == "not_found" else f"/dvc/{ma}/nop-ho-so"
         g = gate(target)
         return g if g is not None else redirect(target)
 
@@ -451,7 +449,7 @@ def make_unit_app(unit: Unit, store: Store, citizens: dict, procedures: dict,
         g = gate(request.full_path)
         if g is not None:
             return g
-        return not_found_service(404 if request.args.get("khong-co") else 200)
+        return not_found_service(200)
 
     # ------------------------------------------------------------------ the form
     @app.get("/dvc/<ma>/nop-ho-so")

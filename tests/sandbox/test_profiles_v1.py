@@ -119,6 +119,17 @@ def test_unknown_procedure_on_reference(sandbox, citizen):
     base = sandbox["units"]["tham-chieu"]
     r = citizen.get(base + "/dvc/tiep-nhan", params={"MaTTHC": "9.999999"})
     assert r.status_code == 404 and NOT_FOUND in text_of(r.text)
+    r = browser().get(base + "/dvc/tiep-nhan", params={"MaTTHC": "9.999999"})  # anonymous too
+    assert r.status_code == 404 and NOT_FOUND in text_of(r.text)
+    r = citizen.get(base + "/dvc/9.999999/nop-ho-so")
+    assert r.status_code == 404 and NOT_FOUND in text_of(r.text)
+
+
+def test_callback_checks_state(sandbox, citizen):
+    base = sandbox["units"]["tham-chieu"]
+    fresh = browser()
+    r = fresh.get(base + "/oidc/callback", params={"code": "bogus", "state": "forged"})
+    assert r.status_code == 400 and "Đăng nhập không thành công" in r.text
 
 
 def test_reference_login_page_offers_only_vneid(sandbox):
