@@ -36,7 +36,7 @@ def cmd_run(args: argparse.Namespace, passthrough: list[str]) -> int:
     if args.criteria:
         pytest_args += ["--dvc-criteria", args.criteria]
     if args.workers and args.workers != "0":
-        pytest_args += ["-n", args.workers, "--dist", "loadgroup"]
+        pytest_args += ["-n", args.workers, "--dist", "loadscope"]
     if args.headed:
         pytest_args += ["--headed"]
     if args.junit:

@@ -6,7 +6,7 @@ Shape borrowed from Tavern (a File per YAML, items per unit of work) and pytest-
 ``scenarios/2.000635.yaml::2.000635[tham-chieu]::sso``.
 
 One journey per (scenario, target) and per worker gathers the evidence; every item of that
-target judges it with its own check. Items of one target share an xdist group so that
+target judges it with its own check. Items of one target are one xdist scope, so that
 ``-n 2`` does not walk the same target twice.
 """
 from __future__ import annotations
@@ -87,19 +87,16 @@ STATE_KEY = pytest.StashKey[RunState]()
 def pytest_configure(config: pytest.Config) -> None:
     worker = getattr(config, "workerinput", None)
     if worker is not None:  # an xdist worker: the controller decided the run and the sandbox
-        # Workers parse the original command line, not the controller's adjusted options:
-        # the group marks only take effect when the worker is told it is "loadgroup".
-        if worker.get("dvc_loadgroup"):
-            config.option.loadgroup = True
         config.option.dvc_run_dir = worker["dvc_run_dir"]
         if worker.get("dvc_sandbox_urls"):
             os.environ[SANDBOX_URLS_VARIABLE] = worker["dvc_sandbox_urls"]
     else:
-        # Items of one target share an xdist group; "load" (what -n alone means) would split
-        # them over workers and walk the same journey twice. The scheduler is made later, at
-        # session start, so changing the mode here is in time.
+        # The items of one target are children of one collector, i.e. one xdist "scope":
+        # "loadscope" keeps them on one worker, where "load" (what -n alone means) would split
+        # them and walk the same journey twice. The scheduler is made later, at session
+        # start, so changing the mode here is in time.
         if getattr(config.option, "dist", None) == "load":
-            config.option.dist = "loadgroup"
+            config.option.dist = "loadscope"
         if not config.getoption("dvc_run_dir"):
             stamp = dt.datetime.now(TZ).strftime("%Y%m%d-%H%M%S")
             config.option.dvc_run_dir = str(ROOT / "reports" / "runs" / stamp)
@@ -150,7 +147,6 @@ def _runs_scenarios(config: pytest.Config) -> bool:
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node) -> None:  # xdist hook, only called when xdist is active
     node.workerinput["dvc_run_dir"] = node.config.getoption("dvc_run_dir")
-    node.workerinput["dvc_loadgroup"] = getattr(node.config.option, "dist", None) == "loadgroup"
     node.workerinput["dvc_sandbox_urls"] = os.environ.get(SANDBOX_URLS_VARIABLE, "")
 
 
@@ -193,7 +189,6 @@ class TargetNode(pytest.Collector):
     def __init__(self, *, scenario: Scenario, target: Target, **kwargs):
         super().__init__(**kwargs)
         self.scenario, self.target = scenario, target
-        self.add_marker(pytest.mark.xdist_group(f"{scenario.code}-{target.id}"))
 
     def collect(self):
         state = _state(self.config)

@@ -1,4 +1,576 @@
-"""The probes themselves (see engine/probes.py for the contract)."""
+"""The probes themselves (see engine/probes.py for the contract).
+
+Each probe drives the browser beyond the main walk and returns plain data: what was typed,
+pressed and opened, and what the browser showed. Checks judge that data only. A probe never
+reads anything of the portal but what a browser shows (and, on test systems declared in the
+environment, calls the agency's side to process a dossier).
+"""
 from __future__ import annotations
 
-from engine.probes import ProbeSession, probe  # noqa: F401
+import random
+import re
+import time
+from typing import Any
+
+from playwright.sync_api import Error as PlaywrightError, Page, TimeoutError as PlaywrightTimeout
+
+from engine.observe import observe
+from engine.probes import NEEDS_NO_FORM, ProbeSession, probe
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _field_of_kind(s: ProbeSession, index: int, kinds: tuple[str, ...]) -> str | None:
+    step = s.scenario.steps[index]
+    for field_id in (*step.fill, *step.fields):
+        if s.scenario.fields[field_id].kind in kinds:
+            return field_id
+    return None
+
+
+def _typed_text_field(s: ProbeSession, min_index: int = 0) -> tuple[int, str] | None:
+    """A field the citizen types free text into (not a number, not prefilled): (step, field)."""
+    fallback = None
+    for index, step in enumerate(s.scenario.steps):
+        if index < min_index:
+            continue
+        for field_id, raw in step.fill.items():
+            spec = s.scenario.fields[field_id]
+            if spec.kind != "text" or not spec.required:
+                continue
+            if not str(raw).strip().isdigit():
+                return index, field_id
+            fallback = fallback or (index, field_id)
+    return fallback
+
+
+def _settle(page: Page, ms: int = 1000) -> None:
+    try:
+        page.wait_for_load_state("load")
+        page.wait_for_load_state("networkidle", timeout=ms)
+    except (PlaywrightError, PlaywrightTimeout):
+        pass
+
+
+def _closing(page_or_context) -> None:
+    try:
+        page_or_context.close()
+    except PlaywrightError:
+        pass
+
+
+# --------------------------------------------------------------------------- input_validation
+
+
+@probe("input_validation")
+def input_validation(s: ProbeSession) -> dict[str, Any]:
+    """Type each invalid phone and email (the other fields valid) and try to go on; then the
+    valid ones, which must be accepted."""
+    settings = s.settings
+    out: dict[str, Any] = {}
+    page = s.new_page()
+    try:
+        for kind, invalid, valid in (("phone", settings.invalid_phones, settings.valid_phones),
+                                     ("email", settings.invalid_emails, settings.valid_emails)):
+            index = s.step_with_field(kind)
+            if index is None:
+                continue
+            field_id = _field_of_kind(s, index, (kind,))
+            s.open_form(page)
+            if not s.advance_to(page, index):
+                return {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
+            url = page.url
+            tried = []
+            cases = [(t.value, t.why, False) for t in invalid] + [(v, "hợp lệ", True) for v in valid]
+            for value, why, is_valid in cases:
+                s.goto_step(page, index, url)
+                s.fill_step(page, index, skip=(field_id,))
+                s.locator(page, field_id).fill(value)
+                outcome = s.attempt_next(page, index, watch=(field_id,))
+                rejected = (not outcome["advanced"]) or bool(outcome["invalid"])
+                how = ("trình duyệt từ chối (ràng buộc của trường)" if outcome["invalid"]
+                       else "có thông báo lỗi" if outcome["messages"]
+                       else "không chuyển bước" if rejected else "được chấp nhận")
+                tried.append({"value": value, "why": why, "valid_input": is_valid, "rejected": rejected,
+                              "how": how, "messages": outcome["messages"][:3],
+                              "browser_message": next(iter(outcome["invalid"].values()), "")})
+            out[kind] = {"field": s.scenario.fields[field_id].label or field_id,
+                         "step": s.scenario.steps[index].name, "tried": tried}
+    finally:
+        _closing(page)
+    if not out:
+        return {"error": "kịch bản không có trường số điện thoại hay thư điện tử (kind: phone / email)"}
+    return out
+
+
+# --------------------------------------------------------------------------- identity_crosscheck
+
+
+@probe("identity_crosscheck")
+def identity_crosscheck(s: ProbeSession) -> dict[str, Any]:
+    """Change the prefilled ID number and name to other plausible values and try to go on."""
+    others = s.settings.identity_values
+    step = s.scenario.steps[0]
+    fields = [f for f in step.fields
+              if f in others or (s.scenario.fields[f].expect and s.scenario.fields[f].expect in others)]
+    if not fields:
+        return {"error": "kịch bản không khai báo trường định danh (expect: SoDinhDanh / HoVaTen) ở bước đầu"}
+    page = s.open_form()
+    try:
+        original = {f: s.read_value(page, f) for f in fields}
+        readonly = {f: not s.is_editable(page, f) for f in fields}
+        editable = [f for f in fields if not readonly[f]]
+        result: dict[str, Any] = {"fields": {f: s.scenario.fields[f].label or f for f in fields},
+                                  "readonly": readonly, "changed": {}, "advanced": False, "messages": []}
+        if not editable:
+            return result
+        s.fill_step(page, 0, skip=tuple(editable))
+        for f in editable:
+            value = others.get(f) or others.get(s.scenario.fields[f].expect or "", "")
+            s.locator(page, f).fill(value)
+            result["changed"][f] = value
+        outcome = s.attempt_next(page, 0, watch=tuple(editable))
+        result.update(advanced=outcome["advanced"], messages=outcome["messages"],
+                      browser_messages=outcome["invalid"])
+        # Put the citizen's own data back, so that later probes walk with it.
+        s.open_form(page)
+        for f in editable:
+            if s.is_editable(page, f) and original.get(f):
+                s.locator(page, f).fill(original[f])
+        s.fill_step(page, 0)
+        s.press_next(page, 0)
+        return result
+    finally:
+        _closing(page)
+
+
+# --------------------------------------------------------------------------- required_fields
+
+
+@probe("required_fields")
+def required_fields(s: ProbeSession) -> dict[str, Any]:
+    """Leave a required field, then a required file, empty and try to go on."""
+    out: dict[str, Any] = {}
+    page = s.new_page()
+    try:
+        found = _typed_text_field(s, min_index=1) or _typed_text_field(s)
+        candidates = []
+        if found:
+            candidates.append(("field", found[0], found[1]))
+        doc_index = s.documents_step()
+        if doc_index is not None:
+            doc_field = next((f for f in s.scenario.steps[doc_index].fill
+                              if s.scenario.fields[f].kind == "file" and s.scenario.fields[f].required), None)
+            if doc_field:
+                candidates.append(("file", doc_index, doc_field))
+        for what, index, field_id in candidates:
+            s.open_form(page)
+            if not s.advance_to(page, index):
+                out[what] = {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
+                continue
+            s.fill_step(page, index, skip=(field_id,))
+            if what == "field":
+                s.locator(page, field_id).fill("")
+            outcome = s.attempt_next(page, index, watch=(field_id,))
+            out[what] = {"label": s.scenario.fields[field_id].label or field_id,
+                         "step": s.scenario.steps[index].name, "blocked": not outcome["advanced"],
+                         "messages": outcome["messages"][:3],
+                         "browser_message": next(iter(outcome["invalid"].values()), "")}
+    finally:
+        _closing(page)
+    if not out:
+        return {"error": "kịch bản không có trường hay tệp bắt buộc do công dân nhập (fill)"}
+    return out
+
+
+# --------------------------------------------------------------------------- draft_persistence
+
+
+@probe("draft_persistence")
+def draft_persistence(s: ProbeSession) -> dict[str, Any]:
+    """Type a value, reload before "next": kept? Then next and back: kept?"""
+    from engine.journey import clickable
+    settings = s.settings
+    if settings.draft_step and settings.draft_field:
+        index, field_id = s.step_by_name(settings.draft_step), settings.draft_field
+    else:
+        found = _typed_text_field(s, min_index=1) or _typed_text_field(s)
+        if not found:
+            return {"error": "kịch bản không có trường văn bản do công dân nhập để thử ghi nhớ dữ liệu"}
+        index, field_id = found
+    if index is None or index + 1 >= len(s.scenario.steps):
+        return {"error": "không có bước sau bước thử ghi nhớ dữ liệu"}
+    marker = settings.draft_value or f"Kiểm tra ghi nhớ dữ liệu tạm thời {random.randint(1000, 9999)}"
+    page = s.open_form()
+    try:
+        if not s.advance_to(page, index):
+            return {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
+        s.fill_step(page, index, skip=(field_id,))
+        s.locator(page, field_id).fill(marker)
+        page.wait_for_timeout(300)  # autosaves usually follow the input event
+        url = page.url
+        page.reload(wait_until="load")
+        _settle(page)
+        after_reload = s.read_value(page, field_id) if s.on_step(page, index) else None
+        s.fill_step(page, index, skip=(field_id,))
+        s.locator(page, field_id).fill(marker)
+        outcome = s.attempt_next(page, index)
+        if not outcome["advanced"]:
+            return {"error": f"không chuyển được sang bước sau bước “{s.scenario.steps[index].name}”",
+                    "messages": outcome["messages"]}
+        back_button = clickable(page, s.scenario.back)
+        used = "nút “" + s.scenario.back + "”"
+        if back_button.count():
+            back_button.click()
+        else:
+            page.go_back(wait_until="load")
+            used = "nút quay lại của trình duyệt"
+        try:
+            page.get_by_role("heading", name=s.scenario.steps[index].heading).first.wait_for(timeout=s.timeout_ms)
+        except (PlaywrightError, PlaywrightTimeout):
+            pass
+        _settle(page, 500)
+        after_back = s.read_value(page, field_id) if s.on_step(page, index) else None
+        return {"step": s.scenario.steps[index].name, "field": s.scenario.fields[field_id].label or field_id,
+                "typed": marker, "url": url, "after_reload": after_reload, "kept_on_reload": after_reload == marker,
+                "back_by": used, "after_back": after_back, "kept_on_back": after_back == marker}
+    finally:
+        _closing(page)
+
+
+# --------------------------------------------------------------------------- guidance
+
+_CHOICE_JS = """
+(wanted) => {
+  const labelOf = el => (el.labels && el.labels.length ? el.labels[0].innerText : (el.getAttribute('aria-label') || '')).trim();
+  const match = t => wanted ? t.trim().toLowerCase() === wanted.toLowerCase() : /đối tượng/i.test(t);
+  for (const el of document.querySelectorAll('select')) {
+    if (el.offsetParent === null) continue;
+    const label = labelOf(el);
+    if (match(label)) return {kind: 'select', label, id: el.id, name: el.name,
+      selected: el.value, options: [...el.options].filter(o => o.value !== '').map(o => ({value: o.value, text: o.text.trim()}))};
+  }
+  for (const fs of document.querySelectorAll('fieldset')) {
+    const legend = fs.querySelector('legend');
+    const radios = [...fs.querySelectorAll('input[type=radio]')];
+    if (legend && radios.length && match(legend.innerText)) return {kind: 'radio', label: legend.innerText.trim(),
+      selected: (radios.find(r => r.checked) || {}).value || '',
+      options: radios.map(r => ({value: r.value, text: labelOf(r)}))};
+  }
+  return null;
+}
+"""
+
+
+def _choose(page: Page, choice: dict[str, Any], value: str) -> None:
+    if choice["kind"] == "select":
+        page.get_by_label(choice["label"], exact=True).first.select_option(value=value)
+    else:
+        page.locator(f"input[type=radio][value='{value}']").first.check()
+
+
+def _documents(page: Page) -> list[str]:
+    return [i["label"] for i in observe(page).inputs if i.get("type") == "file"]
+
+
+@probe("guidance")
+def guidance(s: ProbeSession) -> dict[str, Any]:
+    """Is there an applicant-type choice, and does changing it change the documents asked for?"""
+    doc_index = s.documents_step()
+    if doc_index is None:
+        return {"error": "kịch bản không có bước thành phần hồ sơ (trường kind: file)"}
+    page = s.open_form()
+    try:
+        choice = page.evaluate(_CHOICE_JS, s.settings.applicant_type)
+        if not choice or not choice["options"]:
+            return {"choice": None, "step": s.scenario.steps[0].name}
+        lists: dict[str, list[str]] = {}
+        for option in choice["options"][:4]:
+            s.open_form(page)
+            _choose(page, choice, option["value"])
+            if not s.advance_to(page, doc_index):
+                lists[option["text"]] = ["(không đến được bước thành phần hồ sơ)"]
+                continue
+            lists[option["text"]] = _documents(page)
+        # Back to the choice the portal proposed, for the probes that follow.
+        s.open_form(page)
+        if choice.get("selected"):
+            _choose(page, choice, choice["selected"])
+        s.fill_step(page, 0)
+        s.press_next(page, 0)
+        return {"choice": choice["label"], "options": [o["text"] for o in choice["options"]],
+                "documents": lists, "documents_step": s.scenario.steps[doc_index].name}
+    finally:
+        _closing(page)
+
+
+# --------------------------------------------------------------------------- esign
+
+_DIALOG_SELECTOR = "dialog[open], [role=dialog]:visible, [role=alertdialog]:visible, .modal.show, .modal.in"
+
+
+@probe("esign")
+def esign(s: ProbeSession) -> dict[str, Any]:
+    """At the documents step: is there a signing control, and does it start a signing flow?"""
+    from engine.probes import ERROR_SELECTOR
+    doc_index = s.documents_step()
+    if doc_index is None:
+        return {"error": "kịch bản không có bước thành phần hồ sơ (trường kind: file)"}
+    page = s.open_form()
+    try:
+        if not s.advance_to(page, doc_index):
+            return {"error": f"không đến được bước “{s.scenario.steps[doc_index].name}”"}
+        s.fill_step(page, doc_index)
+        name = s.settings.esign_button
+        button = page.get_by_role("button", name=name).or_(page.get_by_role("link", name=name)).first
+        result: dict[str, Any] = {"step": s.scenario.steps[doc_index].name, "button": name,
+                                  "present": button.count() > 0, "dialog": False, "providers": [],
+                                  "failure_messages": [], "signed": False}
+        if not result["present"]:
+            return result
+        button.click()
+        dialog = page.locator(_DIALOG_SELECTOR).first
+        errors = page.locator(ERROR_SELECTOR)
+        try:
+            dialog.or_(errors.first).first.wait_for(state="visible", timeout=5000)
+        except (PlaywrightError, PlaywrightTimeout):
+            pass
+        if dialog.count() and dialog.is_visible():
+            result["dialog"] = True
+            providers = [t.strip() for t in dialog.locator("li, button, [role=option], label").all_inner_texts()]
+            result["providers"] = [p for p in providers if p and p.lower() not in ("đóng", "hủy", "huỷ", "close")][:8]
+            choices = dialog.locator("li button, [role=option], button").filter(
+                has_not_text=re.compile(r"^(đóng|hủy|huỷ|close)$", re.I))
+            if choices.count():
+                choices.first.click()
+                try:
+                    page.get_by_text(re.compile(r"đã ký", re.I)).first.wait_for(timeout=3000)
+                    result["signed"] = True
+                except (PlaywrightError, PlaywrightTimeout):
+                    pass
+        result["failure_messages"] = s.messages(page)
+        result["screenshot"] = s.screenshot(page, "ky-so")
+        return result
+    finally:
+        _closing(page)
+
+
+# --------------------------------------------------------------------------- mobile_layout
+
+#: Used only when Playwright's device list cannot be read (should not happen).
+FALLBACK_DEVICES = {
+    "iPhone 13": {"viewport": {"width": 390, "height": 664}, "screen": {"width": 390, "height": 844},
+                  "device_scale_factor": 3, "is_mobile": True, "has_touch": True,
+                  "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) AppleWebKit/605.1.15 "
+                                "(KHTML, like Gecko) Version/15.0 Mobile/15E148 Safari/604.1"},
+    "Pixel 7": {"viewport": {"width": 412, "height": 839}, "screen": {"width": 412, "height": 915},
+                "device_scale_factor": 2.625, "is_mobile": True, "has_touch": True,
+                "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+                              "Chrome/120.0.0.0 Mobile Safari/537.36"},
+}
+
+_LAYOUT_JS = """
+(screenWidth) => {
+  const de = document.documentElement;
+  const wide = [];
+  for (const el of document.querySelectorAll('input, select, textarea, button, table, img, form, header, main, nav, section, .card, .actions')) {
+    if (el.type === 'hidden') continue;
+    const r = el.getBoundingClientRect();
+    if (!r.width || (!r.height && el.tagName !== 'FORM')) continue;
+    if (r.right > screenWidth + 1 || r.left < -1 || r.width > screenWidth + 1) {
+      const label = el.labels && el.labels.length ? el.labels[0].innerText : (el.getAttribute('aria-label') || el.innerText || el.name || '');
+      wide.push({element: el.tagName.toLowerCase(), label: label.trim().slice(0, 60), width: Math.round(r.width), right: Math.round(r.right)});
+    }
+  }
+  return {viewport_meta: !!document.querySelector('meta[name=viewport]'), screen_width: screenWidth,
+          inner_width: window.innerWidth, scroll_width: de.scrollWidth, client_width: de.clientWidth,
+          overflow: de.scrollWidth > de.clientWidth + 1 || de.scrollWidth > screenWidth + 1, wide: wide.slice(0, 12),
+          wide_count: wide.length};
+}
+"""
+
+
+def _devices(s: ProbeSession) -> dict[str, dict[str, Any]]:
+    try:
+        return dict(s.browser.browser_type._impl_obj._playwright.devices)
+    except AttributeError:
+        return dict(FALLBACK_DEVICES)
+
+
+@probe("mobile_layout")
+def mobile_layout(s: ProbeSession) -> dict[str, Any]:
+    """The form on phones: a new context per device with the signed-in state."""
+    known = _devices(s)
+    state = s.storage_state()
+    out: dict[str, Any] = {"devices": {}}
+    for name in s.settings.devices:
+        descriptor = known.get(name)
+        if descriptor is None:
+            out["devices"][name] = {"error": f"không có thiết bị {name!r} trong danh sách của Playwright"}
+            continue
+        descriptor = {k: v for k, v in descriptor.items() if k != "default_browser_type"}
+        context = s.new_context(**descriptor, storage_state=state)
+        try:
+            page = context.new_page()
+            page.goto(s.evidence.form.url, wait_until="load")
+            _settle(page, 800)
+            layout = page.evaluate(_LAYOUT_JS, descriptor["viewport"]["width"])
+            layout["url"] = page.url
+            layout["screenshot"] = s.screenshot(page, "dien-thoai-" + re.sub(r"[^\w-]+", "-", name).lower())
+            out["devices"][name] = layout
+        finally:
+            _closing(context)
+    return out
+
+
+# --------------------------------------------------------------------------- stability
+
+
+@probe("stability")
+def stability(s: ProbeSession) -> dict[str, Any]:
+    """On a test system, repeat the whole submission (thresholds.repeats in all, the main walk
+    being the first)."""
+    from engine.journey import clickable
+    repeats = s.target.thresholds.repeats
+    if not s.test_system or repeats <= 1:
+        return {"attempts": [], "note": "không lặp lại việc nộp hồ sơ (chỉ lặp trên hệ thống thử nghiệm, repeats > 1)"}
+    last = len(s.scenario.steps) - 1
+    submit = s.scenario.steps[last].submit
+    attempts = []
+    for _ in range(repeats - 1):
+        page = s.new_page()
+        errors: list[dict[str, Any]] = []
+        page.on("response", lambda r: errors.append({"url": r.url, "status": r.status}) if r.status >= 500 else None)
+        try:
+            s.open_form(page)
+            if not s.advance_to(page, last) or not submit:
+                attempts.append({"ok": False, "where": "trước bước nộp hồ sơ", "url": page.url,
+                                 "messages": s.messages(page), "server_errors": errors[:3]})
+                continue
+            started = time.monotonic()
+            clickable(page, submit).click()
+            page.wait_for_load_state("load")
+            seen = observe(page)
+            failed_text = seen.mentions("thực hiện thất bại", "đã có lỗi xảy ra", "lỗi hệ thống")
+            ok = bool(seen.mentions(s.scenario.success_text)) and not errors
+            attempts.append({"ok": ok, "where": "Nộp hồ sơ", "url": page.url,
+                             "elapsed_s": round(time.monotonic() - started, 3), "failure_text": failed_text,
+                             "messages": [] if ok else s.messages(page), "server_errors": errors[:3]})
+        except (PlaywrightError, PlaywrightTimeout) as error:
+            from engine.journey import _describe
+            attempts.append({"ok": False, "where": "Nộp hồ sơ", "error_text": _describe(error), "server_errors": errors[:3]})
+        finally:
+            _closing(page)
+    return {"attempts": attempts}
+
+
+# --------------------------------------------------------------------------- privacy
+
+
+@probe("privacy")
+def privacy(s: ProbeSession) -> dict[str, Any]:
+    """An anonymous browser opens the unit's dossier lookup with the walk's dossier code."""
+    code = s.evidence.submission.get("dossier_code")
+    if not code:
+        return {"error": "không có mã hồ sơ để tra cứu (hành trình chưa nộp được hồ sơ thật)"}
+    context = s.new_context()
+    try:
+        page = context.new_page()
+        url = s.fill(s.settings.lookup_page)
+        page.goto(url, wait_until="load")
+        page.get_by_label(s.settings.lookup_field, exact=True).first.fill(code)
+        from engine.journey import clickable
+        clickable(page, s.settings.lookup_button).click()
+        _settle(page, 800)
+        seen = observe(page)
+        shown = [key for key in ("HoVaTen", "SoDinhDanh", "SoDienThoai", "ThuongTru")
+                 if s.citizen.get(key) and s.citizen[key].lower() in seen.text.lower()]
+        return {"lookup_page": url, "result_url": page.url, "code": code, "shown": shown,
+                "asks_login": bool(seen.mentions("đăng nhập")), "text": seen.text[:400],
+                "screenshot": s.screenshot(page, "tra-cuu-an-danh")}
+    finally:
+        _closing(context)
+
+
+# --------------------------------------------------------------------------- identity_account
+
+
+@probe("identity_account")
+def identity_account(s: ProbeSession) -> dict[str, Any]:
+    """The unit's login page, as an anonymous visitor finds it: what accounts does it offer?"""
+    from engine.journey import clickable
+    context = s.new_context()
+    try:
+        page = context.new_page()
+        if s.settings.login_page:
+            page.goto(s.fill(s.settings.login_page), wait_until="load")
+            found_by = "địa chỉ khai báo"
+        else:
+            page.goto(s.fill(s.settings.login_home), wait_until="load")
+            link = clickable(page, s.settings.login_link)
+            if not link.count():
+                return {"found": False, "home": page.url}
+            link.click()
+            page.wait_for_load_state("load")
+            found_by = f"liên kết “{s.settings.login_link}” trên trang chủ"
+        _settle(page, 800)
+        seen = observe(page)
+        labels = [i["label"] for i in seen.inputs if i.get("type") not in ("hidden", "submit", "button")]
+        own = seen.password_fields > 0 or any(re.search(r"tên đăng nhập|tài khoản|mật khẩu", l, re.I) for l in labels)
+        return {"found": True, "found_by": found_by, "url": page.url, "password_fields": seen.password_fields,
+                "labels": labels, "own_accounts": own, "vneid": bool(seen.mentions("VNeID", "định danh điện tử")),
+                "screenshot": s.screenshot(page, "dang-nhap-don-vi")}
+    finally:
+        _closing(context)
+
+
+NEEDS_NO_FORM.add("identity_account")
+
+
+# --------------------------------------------------------------------------- after_submission
+
+
+def _dossier_view(page: Page, url: str, code: str) -> dict[str, Any]:
+    response = page.goto(url, wait_until="load")
+    _settle(page, 500)
+    seen = observe(page)
+    status = response.status if response else None
+    return {"url": page.url, "status": status, "shows_code": code in seen.text,
+            "found": bool(status is None or status < 400) and code in seen.text
+                     and not seen.mentions("không tìm thấy"),
+            "text": seen.text[:500]}
+
+
+@probe("after_submission")
+def after_submission(s: ProbeSession) -> dict[str, Any]:
+    """After the walk's submission: the citizen's dossier page; on a test system declaring it, the
+    agency processes the dossier; then the dossier page again and the personal data store."""
+    code = s.evidence.submission.get("dossier_code")
+    if not code:
+        return {"error": "không có mã hồ sơ (hành trình chưa nộp được hồ sơ thật)"}
+    page = s.new_page()
+    try:
+        dossier_url = s.fill(s.settings.dossier_page)
+        out: dict[str, Any] = {"code": code, "before": _dossier_view(page, dossier_url, code)}
+        process = s.environment.back_office.get("process_dossier")
+        if not (s.test_system and process):
+            out["processed"] = False
+            out["note"] = "môi trường không khai báo bước xử lý hồ sơ của cơ quan (chỉ có trên hệ thống thử nghiệm)"
+            return out
+        response = page.context.request.fetch(s.fill(process["url"]), method=process.get("method", "POST"))
+        out["processed"] = response.ok
+        out["processing_status"] = response.status
+        out["after"] = _dossier_view(page, dossier_url, code)
+        out["after"]["screenshot"] = s.screenshot(page, "tien-do-ho-so")
+        store_url = s.fill(s.settings.data_store)
+        page.goto(store_url, wait_until="load")
+        _settle(page, 500)
+        entry = page.locator("article, li, tr, .card").filter(has_text=code)
+        text = entry.last.inner_text() if entry.count() else ""
+        lowered = text.lower()
+        out["store"] = {"url": page.url, "entry_found": bool(text), "entry": text[:300],
+                        "signed": bool(text) and "đã ký số" in lowered and "chưa ký số" not in lowered,
+                        "screenshot": s.screenshot(page, "kho-du-lieu")}
+        return out
+    finally:
+        _closing(page)

@@ -82,3 +82,16 @@ def test_no_personal_data_in_clear_in_the_run_folder(backbone_run):
             text = path.read_text(encoding="utf-8")
             for secret in secrets:
                 assert str(secret) not in text, f"{secret!r} in clear in {path.name}"
+
+
+def test_two_workers_keep_a_trace_per_failing_target(run_tool, tmp_path):
+    """``-n 2`` walks each target once (its items stay on one worker) and
+    ``--tracing retain-on-failure`` keeps the trace of the failing target only."""
+    from tests.e2e.conftest import write_scenario
+    scenario = write_scenario(tmp_path, ROOT / "scenarios" / "2.000635.yaml", targets=["tham-chieu", "ve-trang-chu"])
+    run = run_tool("-n", "2", "--tracing", "retain-on-failure", "--dvc-criteria", "redirect,sso",
+                   scenarios=[scenario])
+    items = [r["item"] for r in run.records]
+    assert len(items) == 4 and len(set(items)) == 4, run.output[-2000:]
+    traces = sorted(p.parent.name for p in run.run_dir.rglob("trace.zip"))
+    assert traces == ["2.000635-ve-trang-chu"], run.output[-2000:]
