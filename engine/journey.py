@@ -85,6 +85,7 @@ class Evidence:
     # level (connection refused or reset, timeouts), for the stability criterion.
     http_errors: list[dict[str, Any]] = field(default_factory=list)
     failed_requests: list[dict[str, Any]] = field(default_factory=list)
+    probe_times: dict[str, float] = field(default_factory=dict)  # seconds each probe took
 
     @property
     def form_reached(self) -> bool:

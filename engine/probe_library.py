@@ -338,7 +338,8 @@ def esign(s: ProbeSession) -> dict[str, Any]:
         if dialog.count() and dialog.is_visible():
             result["dialog"] = True
             providers = [t.strip() for t in dialog.locator("li, button, [role=option], label").all_inner_texts()]
-            result["providers"] = [p for p in providers if p and p.lower() not in ("đóng", "hủy", "huỷ", "close")][:8]
+            result["providers"] = list(dict.fromkeys(
+                p for p in providers if p and p.lower() not in ("đóng", "hủy", "huỷ", "close")))[:8]
             choices = dialog.locator("li button, [role=option], button").filter(
                 has_not_text=re.compile(r"^(đóng|hủy|huỷ|close)$", re.I))
             if choices.count():

@@ -288,12 +288,14 @@ def run_probes(journey: "Journey", names: set[str]) -> None:
         if not journey.evidence.form_reached and name not in NEEDS_NO_FORM:
             journey.evidence.probes[name] = {"error": journey.evidence.stopped or "không đến được biểu mẫu"}
             continue
+        started = time.monotonic()
         try:
             journey.evidence.probes[name] = function(session)
         except (PlaywrightError, PlaywrightTimeout) as error:
             journey.evidence.probes[name] = {"error": _describe(error)}
         except Exception as error:  # a bug in a probe is recorded, never fatal for the run
             journey.evidence.probes[name] = {"error": f"lỗi của công cụ: {error.__class__.__name__}: {error}"}
+        journey.evidence.probe_times[name] = round(time.monotonic() - started, 3)
 
 
 #: Probes that only look come first; those that fill the form on the portal's side next, in an

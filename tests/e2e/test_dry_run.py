@@ -1,0 +1,66 @@
+"""Safety: on a target not marked as a test system, the final submission is intercepted in
+the browser and never reaches the portal. Asserted at the server: the portal's own list of
+the citizen's dossiers stays empty (a fresh sandbox, so nothing else submitted there)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from engine.browser import launch_overrides
+from engine.config import SANDBOX_URLS_VARIABLE
+from engine.results import read_results
+from engine.sandbox_process import SandboxProcess
+from tests.e2e.conftest import ROOT, write_scenario
+
+pytestmark = pytest.mark.e2e
+
+
+def _dossiers_at_server(urls: dict) -> list[str]:
+    """The dossiers the sandbox holds for citizen 1, as the national portal lists them."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**launch_overrides())
+        page = browser.new_page()
+        page.goto(urls["national"] + "/")
+        page.get_by_role("link", name="Đăng nhập", exact=True).or_(
+            page.get_by_role("button", name="Đăng nhập", exact=True)).first.click()
+        page.get_by_label("Số định danh cá nhân", exact=True).fill("001090012345")
+        page.get_by_label("Mật khẩu", exact=True).fill("MatKhau@123")
+        page.get_by_role("button", name="Đăng nhập", exact=True).click()
+        page.goto(urls["national"] + "/ho-so-cua-toi")
+        rows = page.locator("tbody tr").all_inner_texts()
+        browser.close()
+        return rows
+
+
+@pytest.mark.parametrize("test_system", [False, True], ids=["production", "test-system"])
+def test_submission_reaches_the_portal_only_on_test_systems(tmp_path, test_system):
+    with SandboxProcess() as urls:
+        scenario = write_scenario(tmp_path, ROOT / "scenarios" / "2.000635.yaml", targets=["tham-chieu"])
+        text = scenario.read_text(encoding="utf-8").replace(
+            "unit: tham-chieu", f"unit: tham-chieu\n  test_system: {str(test_system).lower()}", 1)
+        scenario.write_text(text, encoding="utf-8")
+        run_dir = tmp_path / "run"
+        environ = dict(os.environ, **{SANDBOX_URLS_VARIABLE: str(urls_file(tmp_path, urls))})
+        done = subprocess.run([sys.executable, "-m", "pytest", str(scenario), "--rootdir", str(ROOT),
+                               "-p", "engine.plugin", "--noconftest", "-p", "no:cacheprovider",
+                               "--dvc-run-dir", str(run_dir), "-q", "--dvc-criteria", "redirect"],
+                              cwd=ROOT, env=environ, capture_output=True, text=True, timeout=300)
+        records = read_results(run_dir)
+        assert records, done.stdout[-2000:]
+        assert records[0]["dry_run"] is (not test_system)
+        dossiers = _dossiers_at_server(urls)
+    if test_system:
+        assert len(dossiers) == 1, dossiers  # the control: the same walk does submit on a test system
+    else:
+        assert dossiers == [], dossiers
+
+
+def urls_file(tmp_path, urls: dict):
+    import json
+    path = tmp_path / "urls.json"
+    path.write_text(json.dumps(urls), encoding="utf-8")
+    return path
