@@ -109,8 +109,12 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"--dvc-criteria: tiêu chí {unknown[0]!r} không tồn tại; "
                                     f"{did_you_mean(unknown[0], checks.CRITERION_IDS)}")
     config.stash[STATE_KEY] = RunState(config)
-    if not config.pluginmanager.has_plugin("dvc-browser-fixtures"):
-        config.pluginmanager.register(BrowserFixtures(), "dvc-browser-fixtures")
+    # Registered here, i.e. after every plugin loaded by entry point, so that its fixtures
+    # override pytest-playwright's whatever the load order (``-p engine.plugin`` would
+    # otherwise register this module before pytest-playwright).
+    if not config.pluginmanager.has_plugin("engine.browser_fixtures"):
+        from engine import browser_fixtures
+        config.pluginmanager.register(browser_fixtures, "engine.browser_fixtures")
 
 
 def _start_sandbox_if_needed(config: pytest.Config) -> None:
@@ -349,23 +353,6 @@ def _personal_locators(page, citizen: dict[str, str]) -> list:
 
 
 # ----------------------------------------------------------------------------- browser fixtures
-
-
-class BrowserFixtures:
-    """Overrides of pytest-playwright's fixtures. Registered from pytest_configure, i.e. after
-    every plugin loaded by entry point, so these definitions win whatever the load order
-    (``-p engine.plugin`` would otherwise register this module before pytest-playwright)."""
-
-    @pytest.fixture(scope="session")
-    def browser_type_launch_args(self, browser_type_launch_args: dict) -> dict:
-        """pytest-playwright's launch args plus the system Chromium where Playwright has none;
-        a user's own override in a conftest.py still wins."""
-        from engine.browser import launch_overrides
-        extra = launch_overrides()
-        merged = dict(browser_type_launch_args)
-        merged["args"] = [*merged.get("args", []), *extra.pop("args")]
-        merged.update({k: v for k, v in extra.items() if k not in merged})
-        return merged
 
 
 # ----------------------------------------------------------------------------- reporting

@@ -44,7 +44,7 @@ def _typed_text_field(s: ProbeSession, min_index: int = 0) -> tuple[int, str] | 
     return fallback
 
 
-def _settle(page: Page, ms: int = 1000) -> None:
+def _settle(page: Page, ms: int = 300) -> None:
     try:
         page.wait_for_load_state("load")
         page.wait_for_load_state("networkidle", timeout=ms)
@@ -69,6 +69,7 @@ def input_validation(s: ProbeSession) -> dict[str, Any]:
     settings = s.settings
     out: dict[str, Any] = {}
     page = s.new_page()
+    url, at = None, None
     try:
         for kind, invalid, valid in (("phone", settings.invalid_phones, settings.valid_phones),
                                      ("email", settings.invalid_emails, settings.valid_emails)):
@@ -76,17 +77,23 @@ def input_validation(s: ProbeSession) -> dict[str, Any]:
             if index is None:
                 continue
             field_id = _field_of_kind(s, index, (kind,))
-            s.open_form(page)
-            if not s.advance_to(page, index):
-                return {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
-            url = page.url
+            if at != index:
+                s.open_form(page)
+                if not s.advance_to(page, index):
+                    return {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
+                url, at = page.url, index
+                s.fill_step(page, index)
             tried = []
             cases = [(t.value, t.why, False) for t in invalid] + [(v, "hợp lệ", True) for v in valid]
             for value, why, is_valid in cases:
-                s.goto_step(page, index, url)
-                s.fill_step(page, index, skip=(field_id,))
+                if not s.on_step(page, index):  # the last value went through: back to the step
+                    s.goto_step(page, index, url)
+                    s.fill_step(page, index)
                 s.locator(page, field_id).fill(value)
                 outcome = s.attempt_next(page, index, watch=(field_id,))
+                if not outcome["advanced"] and not s.on_step(page, index):
+                    s.goto_step(page, index, url)
+                    s.fill_step(page, index)
                 rejected = (not outcome["advanced"]) or bool(outcome["invalid"])
                 how = ("trình duyệt từ chối (ràng buộc của trường)" if outcome["invalid"]
                        else "có thông báo lỗi" if outcome["messages"]
@@ -94,6 +101,9 @@ def input_validation(s: ProbeSession) -> dict[str, Any]:
                 tried.append({"value": value, "why": why, "valid_input": is_valid, "rejected": rejected,
                               "how": how, "messages": outcome["messages"][:3],
                               "browser_message": next(iter(outcome["invalid"].values()), "")})
+                if not s.on_step(page, index):
+                    s.goto_step(page, index, url)
+                    s.fill_step(page, index)
             out[kind] = {"field": s.scenario.fields[field_id].label or field_id,
                          "step": s.scenario.steps[index].name, "tried": tried}
     finally:
@@ -163,15 +173,26 @@ def required_fields(s: ProbeSession) -> dict[str, Any]:
                               if s.scenario.fields[f].kind == "file" and s.scenario.fields[f].required), None)
             if doc_field:
                 candidates.append(("file", doc_index, doc_field))
+        at = None
         for what, index, field_id in candidates:
-            s.open_form(page)
-            if not s.advance_to(page, index):
+            if at is None or at > index:
+                s.open_form(page)
+                at = 0
+            while at < index:  # fill and go on, from wherever the last try left the form
+                s.fill_step(page, at)
+                advanced, _ = s.press_next(page, at)
+                if not advanced:
+                    break
+                at += 1
+            if at != index:
                 out[what] = {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
+                at = None
                 continue
             s.fill_step(page, index, skip=(field_id,))
             if what == "field":
                 s.locator(page, field_id).fill("")
             outcome = s.attempt_next(page, index, watch=(field_id,))
+            at = index + 1 if outcome["advanced"] else index
             out[what] = {"label": s.scenario.fields[field_id].label or field_id,
                          "step": s.scenario.steps[index].name, "blocked": not outcome["advanced"],
                          "messages": outcome["messages"][:3],
@@ -229,7 +250,7 @@ def draft_persistence(s: ProbeSession) -> dict[str, Any]:
             page.get_by_role("heading", name=s.scenario.steps[index].heading).first.wait_for(timeout=s.timeout_ms)
         except (PlaywrightError, PlaywrightTimeout):
             pass
-        _settle(page, 500)
+        _settle(page)
         after_back = s.read_value(page, field_id) if s.on_step(page, index) else None
         return {"step": s.scenario.steps[index].name, "field": s.scenario.fields[field_id].label or field_id,
                 "typed": marker, "url": url, "after_reload": after_reload, "kept_on_reload": after_reload == marker,
@@ -285,19 +306,15 @@ def guidance(s: ProbeSession) -> dict[str, Any]:
         if not choice or not choice["options"]:
             return {"choice": None, "step": s.scenario.steps[0].name}
         lists: dict[str, list[str]] = {}
-        for option in choice["options"][:4]:
+        # The option the portal proposes goes last: the form is left as the portal had it.
+        options = sorted(choice["options"][:4], key=lambda o: o["value"] == choice.get("selected"))
+        for option in options:
             s.open_form(page)
             _choose(page, choice, option["value"])
             if not s.advance_to(page, doc_index):
                 lists[option["text"]] = ["(không đến được bước thành phần hồ sơ)"]
                 continue
             lists[option["text"]] = _documents(page)
-        # Back to the choice the portal proposed, for the probes that follow.
-        s.open_form(page)
-        if choice.get("selected"):
-            _choose(page, choice, choice["selected"])
-        s.fill_step(page, 0)
-        s.press_next(page, 0)
         return {"choice": choice["label"], "options": [o["text"] for o in choice["options"]],
                 "documents": lists, "documents_step": s.scenario.steps[doc_index].name}
     finally:
@@ -322,7 +339,10 @@ def esign(s: ProbeSession) -> dict[str, Any]:
             return {"error": f"không đến được bước “{s.scenario.steps[doc_index].name}”"}
         s.fill_step(page, doc_index)
         name = s.settings.esign_button
-        button = page.get_by_role("button", name=name).or_(page.get_by_role("link", name=name)).first
+        # The control by its exact name, else a button whose name starts with it ("Ký số tệp").
+        button = (page.get_by_role("button", name=name, exact=True)
+                  .or_(page.get_by_role("link", name=name, exact=True))
+                  .or_(page.get_by_role("button", name=re.compile(r"^\s*" + re.escape(name), re.I)))).first
         result: dict[str, Any] = {"step": s.scenario.steps[doc_index].name, "button": name,
                                   "present": button.count() > 0, "dialog": False, "providers": [],
                                   "failure_messages": [], "signed": False}
@@ -414,7 +434,7 @@ def mobile_layout(s: ProbeSession) -> dict[str, Any]:
         try:
             page = context.new_page()
             page.goto(s.evidence.form.url, wait_until="load")
-            _settle(page, 800)
+            _settle(page)
             layout = page.evaluate(_LAYOUT_JS, descriptor["viewport"]["width"])
             layout["url"] = page.url
             layout["screenshot"] = s.screenshot(page, "dien-thoai-" + re.sub(r"[^\w-]+", "-", name).lower())
@@ -482,7 +502,7 @@ def privacy(s: ProbeSession) -> dict[str, Any]:
         page.get_by_label(s.settings.lookup_field, exact=True).first.fill(code)
         from engine.journey import clickable
         clickable(page, s.settings.lookup_button).click()
-        _settle(page, 800)
+        _settle(page)
         seen = observe(page)
         shown = [key for key in ("HoVaTen", "SoDinhDanh", "SoDienThoai", "ThuongTru")
                  if s.citizen.get(key) and s.citizen[key].lower() in seen.text.lower()]
@@ -514,7 +534,7 @@ def identity_account(s: ProbeSession) -> dict[str, Any]:
             link.click()
             page.wait_for_load_state("load")
             found_by = f"liên kết “{s.settings.login_link}” trên trang chủ"
-        _settle(page, 800)
+        _settle(page)
         seen = observe(page)
         labels = [i["label"] for i in seen.inputs if i.get("type") not in ("hidden", "submit", "button")]
         own = seen.password_fields > 0 or any(re.search(r"tên đăng nhập|tài khoản|mật khẩu", l, re.I) for l in labels)
@@ -533,7 +553,7 @@ NEEDS_NO_FORM.add("identity_account")
 
 def _dossier_view(page: Page, url: str, code: str) -> dict[str, Any]:
     response = page.goto(url, wait_until="load")
-    _settle(page, 500)
+    _settle(page)
     seen = observe(page)
     status = response.status if response else None
     return {"url": page.url, "status": status, "shows_code": code in seen.text,
@@ -565,7 +585,7 @@ def after_submission(s: ProbeSession) -> dict[str, Any]:
         out["after"]["screenshot"] = s.screenshot(page, "tien-do-ho-so")
         store_url = s.fill(s.settings.data_store)
         page.goto(store_url, wait_until="load")
-        _settle(page, 500)
+        _settle(page)
         entry = page.locator("article, li, tr, .card").filter(has_text=code)
         text = entry.last.inner_text() if entry.count() else ""
         lowered = text.lower()

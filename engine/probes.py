@@ -108,7 +108,7 @@ class ProbeSession:
         path = ctx.artifacts_dir / f"{name}.png"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(path), mask=ctx.mask(page), full_page=False)
+            page.screenshot(path=str(path), mask=ctx.mask(page), full_page=False, scale="css")
         except PlaywrightError:
             return None
         relative = str(path.relative_to(ctx.run_dir))
