@@ -18,7 +18,8 @@ def identity_account(ev: Evidence, ctx: CheckContext) -> Verdict:
     facts = {"login_page": data.get("url"), "fields": data.get("labels"), "screenshot": data.get("screenshot"),
              "pages_before_form": [p.url for p in own_on_the_way]}
     if own_on_the_way or data.get("own_accounts"):
-        return chua_dat(f"Màn hình đăng nhập của {unit} vẫn để đăng nhập bằng tài khoản do đơn vị tự cấp "
+        where = "Màn hình đăng nhập của " if data.get("own_accounts") else "Hệ thống của "
+        return chua_dat(f"{where}{unit} vẫn để đăng nhập bằng tài khoản do đơn vị tự cấp "
                         "(tên đăng nhập, mật khẩu) bên cạnh tài khoản định danh điện tử (không đáp ứng quy định "
                         "về việc sử dụng tài khoản định danh xác thực điện tử tại Nghị định số 69/2024/NĐ-CP).",
                         **facts)

@@ -18,7 +18,7 @@ def required_fields(ev: Evidence, ctx: CheckContext) -> Verdict:
     data, unjudged = probe_data(ev, "required_fields")
     if unjudged:
         return unjudged
-    tried = {k: v for k, v in data.items() if k in WHAT and "error" not in v}
+    tried = {k: v for k, v in data.items() if k in WHAT and "error" not in v and "skipped" not in v}
     if not tried:
         errors = "; ".join(v.get("error", "") for v in data.values() if isinstance(v, dict))
         from engine.verdict import khong_kiem_tra_duoc

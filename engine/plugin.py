@@ -68,6 +68,7 @@ class RunState:
         self.selected_criteria = tuple(c.strip() for c in selected.split(",")) if selected else None
         self.known_personal = personal_strings(self.citizens)
         self.traces: dict[str, Path] = {}
+        self.selected: dict[str, set[str]] = {}  # target key -> criteria of the items that will run
         self.failed_targets: set[str] = set()
 
     @property
@@ -305,13 +306,11 @@ class CriterionItem(pytest.Item):
             context.close()
 
     def _probes_needed(self, state: RunState) -> set[str]:
-        """The probes of every check this target runs (not only this item's): the journey is
-        shared by all items of the target."""
+        """The probes of every selected item of this target (not only this item's): the
+        journey is shared by all items of the target. Deselected items (``-k``) cost nothing."""
         needed: set[str] = set()
-        for registered in checks.registered():
-            cid = registered.criterion.id
-            if cid in self.target.criteria and (not state.selected_criteria or cid in state.selected_criteria):
-                needed.update(registered.probes)
+        for cid in state.selected.get(self._target_key, {self.criterion_id}):
+            needed.update(checks.get(cid).probes)
         return needed
 
     def _record(self, state: RunState, unit, verdict: Verdict, evidence, duration: float) -> None:
@@ -353,6 +352,18 @@ def _personal_locators(page, citizen: dict[str, str]) -> list:
 
 
 # ----------------------------------------------------------------------------- browser fixtures
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Remember which criteria of each target will run, after -k/-m deselection."""
+    if STATE_KEY not in config.stash:
+        return
+    selected = _state(config).selected
+    selected.clear()
+    for item in items:
+        if isinstance(item, CriterionItem):
+            selected.setdefault(item._target_key, set()).add(item.criterion_id)
 
 
 # ----------------------------------------------------------------------------- reporting

@@ -188,6 +188,16 @@ def required_fields(s: ProbeSession) -> dict[str, Any]:
                 out[what] = {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
                 at = None
                 continue
+            if what == "file":
+                # A file the portal already holds for this dossier (from an earlier try) is not
+                # asked again: nothing to test then.
+                from engine.journey import fill_template
+                name = fill_template(s.scenario.steps[index].fill[field_id], s.values).rsplit("/", 1)[-1]
+                if name and name in page.locator("body").inner_text():
+                    out[what] = {"label": s.scenario.fields[field_id].label or field_id,
+                                 "step": s.scenario.steps[index].name,
+                                 "skipped": f"cổng đã lưu tệp “{name}” tải lên từ lần trước"}
+                    continue
             s.fill_step(page, index, skip=(field_id,))
             if what == "field":
                 s.locator(page, field_id).fill("")
