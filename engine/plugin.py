@@ -48,6 +48,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="chỉ chạy các tiêu chí này (phân cách bằng dấu phẩy): "
                          + ", ".join(checks.CRITERION_IDS))
     group.addoption("--dvc-no-report", action="store_true", help="không dựng báo cáo HTML khi kết thúc")
+    group.addoption("--dvc-trace-production", action="store_true",
+                    help="cho phép ghi trace Playwright trên hệ thống thật (trace chứa dữ liệu chưa che)")
 
 
 # ----------------------------------------------------------------------------- session state
@@ -288,6 +290,10 @@ class CriterionItem(pytest.Item):
                              probes=frozenset(self._probes_needed(state)))
         context = browser.new_context(storage_state=login, **context_args)
         tracing = self.config.getoption("tracing", "off")
+        if tracing != "off" and not test_system and not self.config.getoption("dvc_trace_production"):
+            # A trace holds raw network data (tokens, the citizen's data in clear): on a real
+            # portal it is made only when asked for explicitly.
+            tracing = "off"
         if tracing != "off":
             context.tracing.start(screenshots=True, snapshots=True, sources=False)
         try:
@@ -323,6 +329,9 @@ class CriterionItem(pytest.Item):
             "reason": verdict.reason, "evidence": verdict.evidence, "duration_s": round(duration, 3),
             "finished_at": dt.datetime.now(TZ).isoformat(timespec="seconds"),
             "dry_run": bool(isinstance(evidence, Evidence) and not evidence.test_system),
+            # Where the raw trace is (unmasked by nature): the report says so rather than hide it.
+            "trace": str(state.traces[self._target_key].relative_to(state.run_dir))
+            if self._target_key in state.traces else None,
         }
         results_io.append_result(state.run_dir, mask_record(record, known=state.known_personal))
 

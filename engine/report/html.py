@@ -306,6 +306,9 @@ def _record_html(record: dict[str, Any], run_dir: Path, several_codes: bool) -> 
         meta.append(f"mất {esc(_number(record['duration_s']))} giây")
     if record.get("dry_run"):
         meta.append("không nộp thật")
+    if record.get("trace") and (run_dir / record["trace"]).exists():
+        # Traces hold raw network data, unmasked: say where they are, never embed them.
+        meta.append(f"trace Playwright (dữ liệu chưa che): {esc(record['trace'])}")
     if meta:
         parts.append(f'<p class="meta">{"; ".join(meta)}</p>')
     parts.append("</div>")
