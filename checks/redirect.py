@@ -22,12 +22,14 @@ def redirect(ev: Evidence, ctx: CheckContext) -> Verdict:
     if ev.national_error:
         return khong_kiem_tra_duoc(f"không thực hiện được bước trên Cổng DVCQG ({ev.national_error})",
                                    start=ev.handoff_start)
+    if ev.challenge:
+        return khong_kiem_tra_duoc(ev.stopped, landing_url=ev.landing.url if ev.landing else None)
     landing = ev.landing
     facts = {"chain": ev.handoff_chain, "parameters": ev.handoff_params, "elapsed_s": ev.handoff_elapsed_s,
              "landing_url": landing.url if landing else None,
              "screenshot": landing.screenshot if landing else None}
     unit = ctx.unit_name
-    if ev.handoff_error and (landing is None or landing.host != ctx.unit_host):
+    if ev.handoff_error:  # timed out, reset, looped: the citizen was not taken anywhere
         return chua_dat(_sentence_fail(unit, f"lỗi khi điều hướng: {ev.handoff_error}"), **facts)
     if landing is None:
         return khong_kiem_tra_duoc("không ghi nhận được trang đích sau khi điều hướng", **facts)

@@ -26,6 +26,15 @@ NOT_FOUND_PHRASES = (
     "không tìm thấy thủ tục",
     "dịch vụ không tồn tại",
 )
+#: Anti-bot interstitials (the real national portal answers every URL with 200 and one):
+#: what is behind them was not seen, so nothing can be judged from them.
+CHALLENGE_PHRASES = (
+    "Đang kiểm tra trình duyệt",
+    "xác minh bạn không phải là robot",
+    "Checking your browser",
+    "Just a moment",
+    "Verify you are human",
+)
 #: Headings or texts of pages that stand between a signed-in citizen and the form.
 LOGIN_PHRASES = ("đăng nhập", "tên đăng nhập", "mật khẩu")
 REGISTRATION_PHRASES = ("đăng ký tài khoản", "nhập lại mật khẩu", "tạo tài khoản")
@@ -79,6 +88,7 @@ class Evidence:
     submission: dict[str, Any] = field(default_factory=dict)
     stopped: str | None = None  # why the journey could not go on, in Vietnamese
     national_error: str | None = None  # the national portal itself failed: nothing was handed off
+    challenge: str | None = None  # an anti-bot page stood in the way (its phrase)
     screenshots: list[str] = field(default_factory=list)
     probes: dict[str, dict[str, Any]] = field(default_factory=dict)  # what each extra probe saw
     # Along the main walk: responses with HTTP >= 500 and requests that failed at the network
@@ -124,6 +134,13 @@ def _describe(error: Exception) -> str:
         if code in text:
             return meaning
     return text
+
+
+def demands_authentication(page: PageObservation) -> bool:
+    """A login, registration or password-change page (by its fields or its headings)."""
+    text = " ".join(page.headings + [page.title]).lower()
+    return page.password_fields > 0 or any(p in text for p in
+                                           LOGIN_PHRASES + REGISTRATION_PHRASES + PASSWORD_CHANGE_PHRASES)
 
 
 def clickable(page: Page, text: str):
@@ -283,14 +300,26 @@ class Journey:
         # travel in a redirect that never commits a page.
         chain: list[str] = []
 
+        failures: list[str] = []
+
         def on_request(request) -> None:
             try:
                 if request.is_navigation_request() and request.frame == request.frame.page.main_frame:
                     chain.append(request.url)
             except PlaywrightError:
                 pass
+
+        def on_request_failed(request) -> None:
+            # A failed navigation does not raise: Chromium shows its own error page instead.
+            try:
+                if request.is_navigation_request() and request.frame == request.frame.page.main_frame:
+                    failures.append(request.failure or "net::ERR_FAILED")
+            except PlaywrightError:
+                pass
         page.context.on("request", on_request)
+        page.context.on("requestfailed", on_request_failed)
         started = time.monotonic()
+        timed_out: Exception | None = None
         try:
             pages_before = len(page.context.pages)
             run_action(page, actions[-1], self.values)
@@ -301,15 +330,33 @@ class Journey:
             page.wait_for_load_state("load")
         except (PlaywrightError, PlaywrightTimeout) as error:
             ev.handoff_error = _describe(error)
+            timed_out = error
         ev.handoff_elapsed_s = round(time.monotonic() - started, 3)
         page.context.remove_listener("request", on_request)
+        page.context.remove_listener("requestfailed", on_request_failed)
+        if failures and not ev.handoff_error:
+            ev.handoff_error = _describe(Exception(failures[-1]))
         ev.handoff_chain = chain
         for url in chain:
             parts = urlsplit(url)
             if parts.netloc != national_host and "MaTTHC" in parts.query:
                 ev.handoff_params = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 break
+        if isinstance(timed_out, PlaywrightTimeout):
+            # The unit never answered: the tab is still waiting for it, and anything asked of
+            # that tab would wait too. Note where it hung and go on in a fresh tab.
+            ev.landing = PageObservation(url=chain[-1] if chain else page.url, text="(không có phản hồi)")
+            stale, self.page = page, page.context.new_page()
+            self.page.set_default_timeout(self.ctx.target.thresholds.navigation_timeout_s * 1000)
+            self.page.on("response", self._on_response)
+            stale.close()
+            return True
         ev.landing = self.look("landing")
+        phrase = ev.landing.mentions(*CHALLENGE_PHRASES)
+        if phrase:
+            ev.challenge = phrase
+            ev.stopped = f"cổng trả về trang kiểm tra chống bot (“{phrase}”), không thấy được nội dung phía sau"
+            return False
         return True
 
     def reach_form(self) -> None:
@@ -337,10 +384,7 @@ class Journey:
                 self._read_form_values()
                 return
             current = self.look()
-            text = " ".join(current.headings + [current.title]).lower()
-            blocking = current.password_fields > 0 or any(p in text for p in
-                                                          LOGIN_PHRASES + REGISTRATION_PHRASES + PASSWORD_CHANGE_PHRASES)
-            if not blocking:
+            if not demands_authentication(current):
                 return
             ev.before_form.append(self.look(f"before-form-{len(ev.before_form) + 1}"))
             if self.ctx.target.unit_login and not ev.unit_login_used:
@@ -396,6 +440,12 @@ class Journey:
             except (PlaywrightError, PlaywrightTimeout) as error:
                 record.error = _describe(error)
                 record.messages = self._messages()
+                after = self.look(f"step-{index + 1}-stuck")
+                if demands_authentication(after):  # sent back to a login page mid-walk
+                    record.error = "cổng yêu cầu đăng nhập lại giữa chừng (phiên làm việc hết hạn)"
+                elif after.status and after.status >= 500:
+                    record.error = f"cổng báo lỗi HTTP {after.status}"
+                record.url = after.url
                 ev.stopped = f"bước “{step.name}”: {record.error}"
                 return
 

@@ -1,0 +1,74 @@
+"""Portal faults become verdicts with a readable reason, and the run goes on to the next
+unit: a hand-off that times out, answers 500, resets the connection or loops is the
+portal's failure to redirect ("chưa đạt"); an anti-bot page hides the portal, so nothing
+behind it is judged ("không kiểm tra được"); a session lost mid-walk stops the service."""
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import ROOT, write_scenario
+
+pytestmark = pytest.mark.e2e
+
+FAULTS = ["loi-het-gio", "loi-500", "loi-ngat-ket-noi", "loi-vong-lap", "thach-thuc-bot", "het-phien"]
+
+
+@pytest.fixture(scope="module")
+def fault_run(sandbox, tmp_path_factory):
+    import os
+    import subprocess
+    import sys
+    import yaml
+    from engine.config import SANDBOX_URLS_VARIABLE
+    from tests.e2e.conftest import ToolRun
+    folder = tmp_path_factory.mktemp("faults")
+    data = yaml.safe_load((ROOT / "scenarios" / "2.000635.yaml").read_text(encoding="utf-8"))
+    # One target per fault, after a conforming one: the run must go on past each fault.
+    data["targets"] = [{"id": "tham-chieu", "unit": "tham-chieu"}] + [
+        {"id": unit, "unit": unit, "thresholds": {"navigation_timeout_s": 4}} for unit in FAULTS]
+    data.pop("criteria", None)
+    (folder / "scenarios").mkdir()
+    path = folder / "scenarios" / "2.000635.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    run_dir = folder / "run"
+    environ = dict(os.environ, **{SANDBOX_URLS_VARIABLE: str(sandbox["urls_file"])})
+    done = subprocess.run([sys.executable, "-m", "pytest", str(path), "--rootdir", str(ROOT), "-p", "engine.plugin",
+                           "--noconftest", "-p", "no:cacheprovider", "--dvc-run-dir", str(run_dir), "-q",
+                           "--dvc-criteria", "redirect,service_exists,sso,autofill,service_usable"],
+                          cwd=ROOT, env=environ, capture_output=True, text=True, timeout=600)
+    return ToolRun(done.returncode, done.stdout + done.stderr, run_dir)
+
+
+def _record(run, target, criterion):
+    return next(r for r in run.records if r["target"] == target and r["criterion"] == criterion)
+
+
+def test_the_run_goes_on_past_every_fault(fault_run):
+    targets = {r["target"] for r in fault_run.records}
+    assert targets == {"tham-chieu", *FAULTS}, fault_run.output[-3000:]
+    assert "Traceback" not in fault_run.output
+    assert _record(fault_run, "tham-chieu", "redirect")["outcome"] == "dat"
+
+
+@pytest.mark.parametrize("target, reason", [
+    ("loi-het-gio", "hết thời gian chờ"),
+    ("loi-500", "HTTP 500"),
+    ("loi-ngat-ket-noi", "kết nối bị ngắt"),
+    ("loi-vong-lap", "điều hướng lặp vô hạn"),
+])
+def test_handoff_faults_are_the_portals_failure_to_redirect(fault_run, target, reason):
+    record = _record(fault_run, target, "redirect")
+    assert record["outcome"] == "chua_dat", record
+    assert reason in record["sentence"], record["sentence"]
+
+
+def test_a_challenge_page_is_never_judged(fault_run):
+    for record in (r for r in fault_run.records if r["target"] == "thach-thuc-bot"):
+        assert record["outcome"] == "khong_kiem_tra_duoc", record
+        assert "chống bot" in record["reason"], record
+
+
+def test_a_session_lost_mid_walk_is_named(fault_run):
+    record = _record(fault_run, "het-phien", "service_usable")
+    assert record["outcome"] == "chua_dat", record
+    assert "đăng nhập lại giữa chừng" in record["sentence"] + str(record["evidence"]), record
