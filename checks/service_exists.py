@@ -24,9 +24,16 @@ def service_exists(ev: Evidence, ctx: CheckContext) -> Verdict:
                                url=ev.landing.url if ev.landing else None)
 
 
-def _quote(text: str, phrase: str) -> str:
-    """The sentence of the page that carries the phrase, as the citizen read it."""
+def _quote(text: str, phrase: str, limit: int = 100) -> str:
+    """The message of the page that carries the phrase, as the citizen read it: from the
+    phrase to the end of its sentence, at most ``limit`` characters (pages run their
+    messages into menus and footers without punctuation)."""
     start = text.lower().find(phrase.lower())
-    left = max(text.rfind(".", 0, start) + 1, 0)
-    right = text.find(".", start)
-    return text[left: right if right != -1 else start + 120].strip()
+    end = len(text)
+    for stop in (".", "!", "\n"):
+        found = text.find(stop, start)
+        if found != -1:
+            end = min(end, found)
+    quote = text[start:min(end, start + limit)].strip()
+    # Cut at a word boundary when the limit fell inside a word.
+    return quote if end <= start + limit else quote.rsplit(" ", 1)[0] + "…"

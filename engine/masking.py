@@ -99,6 +99,13 @@ def _known_pattern(known: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{'|'.join(parts)})(?!\w)", re.IGNORECASE)
 
 
+#: Credentials that travel in URLs during an OpenID Connect hand-off (authorization codes,
+#: state and nonce, tokens in fragments) or in careless portals' links: never in a report.
+_URL_SECRET = re.compile(
+    r"([?&#;](?:code|state|nonce|access_token|id_token|refresh_token|token|session_state|sid|"
+    r"password|passwd|pwd|matkhau|mat_khau)=)(?!\[đã che\])([^&#\s\"'<>]+)", re.IGNORECASE)
+
+
 def mask_text(text: str, known: Iterable[str] = ()) -> str:
     """Mask emails, phones, ID numbers, then the known personal strings, in ``text``.
 
@@ -106,6 +113,7 @@ def mask_text(text: str, known: Iterable[str] = ()) -> str:
     if not text:
         return text
     text = unicodedata.normalize("NFC", text)
+    text = _URL_SECRET.sub(lambda m: m.group(1) + REDACTED, text)
     text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
     text = _PHONE.sub(lambda m: _keep_last_digits(m.group(0)), text)
     text = _ID_NUMBER.sub(lambda m: _keep_last_digits(m.group(0)), text)

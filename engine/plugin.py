@@ -246,7 +246,12 @@ class CriterionItem(pytest.Item):
             except Exception as error:  # a crashing check is recorded, never fatal
                 verdict = khong_kiem_tra_duoc(f"lỗi của công cụ khi kiểm tra: {error.__class__.__name__}: {error}",
                                               traceback=traceback.format_exc(limit=5))
+        # Masked once, here: the failure message, JUnit properties, pytest-html extras and the
+        # results line all come from this one masked verdict.
+        from engine.masking import mask_record
+        verdict = Verdict(**mask_record(verdict.to_dict(), known=state.known_personal))
         self.verdict = verdict
+        self.user_properties += [("outcome", verdict.outcome), ("sentence", verdict.sentence)]
         self._record(state, unit, verdict, evidence, time.monotonic() - started)
         if verdict.outcome in (CHUA_DAT, MOT_PHAN):
             state.failed_targets.add(self._target_key)
@@ -385,8 +390,6 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     if not isinstance(item, CriterionItem) or call.when != "call" or item.verdict is None:
         return
     verdict = item.verdict
-    report.user_properties.append(("outcome", verdict.outcome))
-    report.user_properties.append(("sentence", verdict.sentence))
     state = _state(item.config)
     trace = state.traces.get(item._target_key)
     if trace is not None:

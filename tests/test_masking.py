@@ -73,3 +73,12 @@ def test_mask_record_nested():
     assert masked["evidence"]["elapsed_s"] == 1.5 and masked["evidence"]["ok"] is True
     assert masked["evidence"]["count"] == 123456789  # numbers stay numbers
     assert record["evidence"]["values"]["Số CCCD"] == "001234567890"  # the input is not changed
+
+
+def test_oidc_secrets_in_urls_are_masked():
+    url = ("http://127.0.0.10:8000/oidc/callback?code=rQtsg8xyNvOWpq&state=NaLt2vof#access_token=eyJabc"
+           "&MaTTHC=2.000635")
+    masked = mask_text(url)
+    assert "rQtsg8xyNvOWpq" not in masked and "NaLt2vof" not in masked and "eyJabc" not in masked
+    assert "MaTTHC=2.000635" in masked and "127.0.0.10:8000" in masked
+    assert mask_text(masked) == masked

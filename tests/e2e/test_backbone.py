@@ -5,6 +5,7 @@ criterion it breaks, and what the journey cannot reach is "không kiểm tra đ�
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -40,7 +41,8 @@ def backbone_run(sandbox, tmp_path_factory):
     environ = dict(os.environ, **{SANDBOX_URLS_VARIABLE: str(sandbox["urls_file"])})
     done = subprocess.run([sys.executable, "-m", "pytest", str(scenario),
                            "--rootdir", str(ROOT), "-p", "engine.plugin", "--noconftest", "-p", "no:cacheprovider",
-                           "--dvc-run-dir", str(run_dir), "-q", "--dvc-criteria", "redirect,service_exists,sso,autofill"],
+                           "--dvc-run-dir", str(run_dir), "-q", "--dvc-criteria", "redirect,service_exists,sso,autofill",
+                           "--junitxml", str(run_dir / "junit.xml"), "-rA"],
                           cwd=ROOT, env=environ, capture_output=True, text=True, timeout=600)
     return ToolRun(done.returncode, done.stdout + done.stderr, run_dir)
 
@@ -81,11 +83,26 @@ def test_no_personal_data_in_clear_in_the_run_folder(backbone_run):
     citizens = yaml.safe_load((ROOT / "config" / "citizens.yaml").read_text(encoding="utf-8"))
     secrets = [v for c in citizens.values() for k, v in c.items()
                if k in ("SoDinhDanh", "HoVaTen", "SoDienThoai", "ThuDienTu", "ThuongTru", "password")]
+    texts = {"terminal output": backbone_run.output}
     for path in backbone_run.run_dir.rglob("*"):
-        if path.is_file() and path.suffix in (".json", ".jsonl", ".html", ".xml", ".txt"):
-            text = path.read_text(encoding="utf-8")
-            for secret in secrets:
-                assert str(secret) not in text, f"{secret!r} in clear in {path.name}"
+        if path.is_file() and path.suffix in (".json", ".jsonl", ".html", ".xml", ".txt", ".log"):
+            texts[path.name] = path.read_text(encoding="utf-8")
+    assert "junit.xml" in texts
+    for name, text in texts.items():
+        for secret in secrets:
+            assert str(secret) not in text, f"{secret!r} in clear in {name}"
+        # No bearer token, ID token or authorization code either.
+        assert not re.search(r"eyJ[\w-]{10,}\.[\w-]{10,}", text), f"a JWT in {name}"
+        assert not re.search(r"[?&#](code|state|nonce|access_token|id_token)=(?!\[đã che\])", text), \
+            f"an OpenID Connect secret in a URL in {name}"
+
+
+def test_junit_carries_outcome_and_sentence(backbone_run):
+    import xml.etree.ElementTree as ET
+    tree = ET.parse(backbone_run.run_dir / "junit.xml")
+    props = {p.get("name"): p.get("value") for p in tree.iter("property")}
+    assert props.get("outcome") in {"dat", "chua_dat", "khong_kiem_tra_duoc"}
+    assert props.get("sentence")
 
 
 def test_two_workers_keep_a_trace_per_failing_target(run_tool, tmp_path):
