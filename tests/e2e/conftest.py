@@ -41,19 +41,28 @@ class ToolRun:
         return {(r["target"], r["criterion"]): r["outcome"] for r in self.records}
 
 
+def run_pytest_tool(scenarios: list[Path], run_dir: Path, *args: str, urls_file: Path | None = None,
+                    env_file: Path | None = None, timeout: int = 600) -> ToolRun:
+    """Run the tool as a user would (pytest on scenario files, in its own process)."""
+    environ = dict(os.environ)
+    if urls_file is not None:
+        environ[SANDBOX_URLS_VARIABLE] = str(urls_file)
+    command = [sys.executable, "-m", "pytest", *[str(s) for s in scenarios], "--rootdir", str(ROOT),
+               "-p", "engine.plugin", "--noconftest", "-p", "no:cacheprovider", "--dvc-run-dir", str(run_dir),
+               "-q", *args]
+    if env_file:
+        command += ["--dvc-env", str(env_file)]
+    done = subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=timeout)
+    return ToolRun(done.returncode, done.stdout + done.stderr, run_dir)
+
+
 @pytest.fixture
 def run_tool(sandbox, tmp_path):
     """Run the tool on scenario files against the shared sandbox; return its results."""
     def run(*args: str, scenarios: list[Path] | None = None, env_file: Path | None = None) -> ToolRun:
         run_dir = tmp_path / f"run-{len(list(tmp_path.glob('run-*')))}"
-        environ = dict(os.environ, **{SANDBOX_URLS_VARIABLE: str(sandbox["urls_file"])})
-        command = [sys.executable, "-m", "pytest", *[str(s) for s in (scenarios or [ROOT / "scenarios"])],
-                   "--rootdir", str(ROOT), "-p", "engine.plugin", "--noconftest", "-p", "no:cacheprovider",
-                   "--dvc-run-dir", str(run_dir), "-q", *args]
-        if env_file:
-            command += ["--dvc-env", str(env_file)]
-        done = subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=600)
-        return ToolRun(done.returncode, done.stdout + done.stderr, run_dir)
+        return run_pytest_tool(scenarios or [ROOT / "scenarios"], run_dir, *args,
+                               urls_file=sandbox["urls_file"], env_file=env_file)
     return run
 
 

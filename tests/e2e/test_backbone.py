@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, run_pytest_tool, write_scenario
 
 pytestmark = pytest.mark.e2e
 
@@ -28,23 +28,12 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def backbone_run(sandbox, tmp_path_factory):
     """One run of the real 2.000635 scenario over all six v1 profiles."""
-    import os
-    import subprocess
-    import sys
-    from engine.config import SANDBOX_URLS_VARIABLE
-    from tests.e2e.conftest import ToolRun
-    from tests.e2e.conftest import write_scenario
-    base = tmp_path_factory.mktemp("backbone")
-    run_dir = base / "run"
-    # The scenario also lists the targets of the other criteria: only the six of this test.
-    scenario = write_scenario(base, ROOT / "scenarios" / "2.000635.yaml", targets=list(EXPECTED))
-    environ = dict(os.environ, **{SANDBOX_URLS_VARIABLE: str(sandbox["urls_file"])})
-    done = subprocess.run([sys.executable, "-m", "pytest", str(scenario),
-                           "--rootdir", str(ROOT), "-p", "engine.plugin", "--noconftest", "-p", "no:cacheprovider",
-                           "--dvc-run-dir", str(run_dir), "-q", "--dvc-criteria", "redirect,service_exists,sso,autofill",
-                           "--junitxml", str(run_dir / "junit.xml"), "-rA"],
-                          cwd=ROOT, env=environ, capture_output=True, text=True, timeout=600)
-    return ToolRun(done.returncode, done.stdout + done.stderr, run_dir)
+    folder = tmp_path_factory.mktemp("backbone")
+    run_dir = folder / "run"
+    scenario = write_scenario(folder, ROOT / "scenarios" / "2.000635.yaml", targets=list(EXPECTED))
+    return run_pytest_tool([scenario], run_dir,
+                           "--dvc-criteria", "redirect,service_exists,sso,autofill",
+                           "--junitxml", str(run_dir / "junit.xml"), "-rA", urls_file=sandbox["urls_file"])
 
 
 @pytest.mark.parametrize("target", list(EXPECTED))

@@ -3,18 +3,12 @@ the browser and never reaches the portal. Asserted at the server: the portal's o
 the citizen's dossiers stays empty (a fresh sandbox, so nothing else submitted there)."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 from playwright.sync_api import sync_playwright
 
 from engine.browser import launch_overrides
-from engine.config import SANDBOX_URLS_VARIABLE
-from engine.results import read_results
 from engine.sandbox_process import SandboxProcess
-from tests.e2e.conftest import ROOT, write_scenario
+from tests.e2e.conftest import ROOT, run_pytest_tool, write_scenario
 
 pytestmark = pytest.mark.e2e
 
@@ -43,14 +37,10 @@ def test_submission_reaches_the_portal_only_on_test_systems(tmp_path, test_syste
         text = scenario.read_text(encoding="utf-8").replace(
             "unit: tham-chieu", f"unit: tham-chieu\n  test_system: {str(test_system).lower()}", 1)
         scenario.write_text(text, encoding="utf-8")
-        run_dir = tmp_path / "run"
-        environ = dict(os.environ, **{SANDBOX_URLS_VARIABLE: str(urls_file(tmp_path, urls))})
-        done = subprocess.run([sys.executable, "-m", "pytest", str(scenario), "--rootdir", str(ROOT),
-                               "-p", "engine.plugin", "--noconftest", "-p", "no:cacheprovider",
-                               "--dvc-run-dir", str(run_dir), "-q", "--dvc-criteria", "redirect"],
-                              cwd=ROOT, env=environ, capture_output=True, text=True, timeout=300)
-        records = read_results(run_dir)
-        assert records, done.stdout[-2000:]
+        run = run_pytest_tool([scenario], tmp_path / "run", "--dvc-criteria", "redirect",
+                              urls_file=urls_file(tmp_path, urls))
+        records = run.records
+        assert records, run.output[-2000:]
         assert records[0]["dry_run"] is (not test_system)
         dossiers = _dossiers_at_server(urls)
     if test_system:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import ROOT, write_scenario
+from tests.e2e.conftest import ROOT, run_pytest_tool
 
 pytestmark = pytest.mark.e2e
 
@@ -15,12 +15,7 @@ FAULTS = ["loi-het-gio", "loi-500", "loi-ngat-ket-noi", "loi-vong-lap", "thach-t
 
 @pytest.fixture(scope="module")
 def fault_run(sandbox, tmp_path_factory):
-    import os
-    import subprocess
-    import sys
     import yaml
-    from engine.config import SANDBOX_URLS_VARIABLE
-    from tests.e2e.conftest import ToolRun
     folder = tmp_path_factory.mktemp("faults")
     data = yaml.safe_load((ROOT / "scenarios" / "2.000635.yaml").read_text(encoding="utf-8"))
     # One target per fault, after a conforming one: the run must go on past each fault.
@@ -30,13 +25,8 @@ def fault_run(sandbox, tmp_path_factory):
     (folder / "scenarios").mkdir()
     path = folder / "scenarios" / "2.000635.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    run_dir = folder / "run"
-    environ = dict(os.environ, **{SANDBOX_URLS_VARIABLE: str(sandbox["urls_file"])})
-    done = subprocess.run([sys.executable, "-m", "pytest", str(path), "--rootdir", str(ROOT), "-p", "engine.plugin",
-                           "--noconftest", "-p", "no:cacheprovider", "--dvc-run-dir", str(run_dir), "-q",
-                           "--dvc-criteria", "redirect,service_exists,sso,autofill,service_usable"],
-                          cwd=ROOT, env=environ, capture_output=True, text=True, timeout=600)
-    return ToolRun(done.returncode, done.stdout + done.stderr, run_dir)
+    return run_pytest_tool([path], folder / "run", "--dvc-criteria",
+                           "redirect,service_exists,sso,autofill,service_usable", urls_file=sandbox["urls_file"])
 
 
 def _record(run, target, criterion):

@@ -3,12 +3,10 @@ never a crash of the tool."""
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
 
 import pytest
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, run_pytest_tool
 
 pytestmark = pytest.mark.e2e
 
@@ -32,15 +30,11 @@ login:
     - goto: "{{national}}/"
     - click: "Đăng nhập"
 """, encoding="utf-8")
-    run_dir = tmp_path / "run"
-    done = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "scenarios" / "2.000635.yaml"),
-                           "-k", "tham-chieu", "--rootdir", str(ROOT), "-p", "engine.plugin", "--noconftest",
-                           "-p", "no:cacheprovider", "--dvc-env", str(env), "--dvc-run-dir", str(run_dir), "-q"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
-    from engine.results import read_results
-    records = read_results(run_dir)
-    assert records, done.stdout + done.stderr
+    run = run_pytest_tool([ROOT / "scenarios" / "2.000635.yaml"], tmp_path / "run", "-k", "tham-chieu",
+                          env_file=env, timeout=300)
+    records = run.records
+    assert records, run.output
     assert {r["outcome"] for r in records} == {"khong_kiem_tra_duoc"}
     assert all("không đăng nhập được" in r["reason"] for r in records)
-    assert "Traceback" not in done.stdout
-    assert done.returncode == 0, done.stdout[-2000:]  # skipped items, not errors
+    assert "Traceback" not in run.output
+    assert run.returncode == 0, run.output[-2000:]  # skipped items, not errors
