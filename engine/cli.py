@@ -3,7 +3,11 @@
 ``run`` is the nightly job: it starts the embedded sandbox when the environment asks for
 it, runs the scenarios through pytest (so every pytest and pytest-playwright option works),
 builds the reports and ends with a one-line summary. Exit codes, for schedulers and CI:
-0 every judged criterion conforms, 1 some units do not conform, 2 the tool could not run.
+0 every judged criterion conforms, 1 some units do not conform, 2 the tool could not run,
+3 the saved login session of a real portal is missing or expired (nothing was run).
+
+``merge`` builds one run folder from the folders of shards (``run --shard i/n``);
+``login`` saves a hand-made login session for the real portals.
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_CONFORM, EXIT_NONCONFORM, EXIT_TOOL_ERROR = 0, 1, 2
+EXIT_CONFORM, EXIT_NONCONFORM, EXIT_TOOL_ERROR, EXIT_SESSION = 0, 1, 2, 3
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -26,12 +30,21 @@ def cmd_run(args: argparse.Namespace, passthrough: list[str]) -> int:
     from engine import results as results_io
     from engine.verdict import CHUA_DAT, MOT_PHAN
 
+    if args.resume and not args.run_dir:
+        from engine.shard import latest_run_dir
+        latest = latest_run_dir(ROOT / "reports" / "runs")
+        if latest is None:
+            print("dvc-conformance: --resume: không có lần chạy nào trong reports/runs", file=sys.stderr)
+            return EXIT_TOOL_ERROR
+        args.run_dir = str(latest)
+        print(f"dvc-conformance: chạy tiếp {args.run_dir}", file=sys.stderr)
     if not args.run_dir:
         import datetime as dt
         stamp = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).strftime("%Y%m%d-%H%M%S")
         args.run_dir = str(ROOT / "reports" / "runs" / stamp)
     pytest_args = [str(Path(p)) for p in (args.scenarios or [str(ROOT / "scenarios")])]
-    pytest_args += ["--rootdir", str(ROOT), "-p", "no:cacheprovider", "--dvc-run-dir", args.run_dir,
+    # The plugin explicitly: the root conftest.py is not read for scenario folders outside the repository.
+    pytest_args += ["--rootdir", str(ROOT), "-p", "engine.plugin", "-p", "no:cacheprovider", "--dvc-run-dir", args.run_dir,
                     "--dvc-env", args.env, "-q", "-rN", "--no-header"]
     if args.criteria:
         pytest_args += ["--dvc-criteria", args.criteria]
@@ -41,11 +54,27 @@ def cmd_run(args: argparse.Namespace, passthrough: list[str]) -> int:
         pytest_args += ["--headed"]
     if args.junit:
         pytest_args += ["--junitxml", str(Path(args.run_dir) / "junit.xml")]
+    if args.shard:
+        pytest_args += ["--dvc-shard", args.shard]
+    if args.resume:
+        pytest_args += ["--dvc-resume"]
+    if args.cdp_endpoint:
+        pytest_args += ["--dvc-cdp-endpoint", args.cdp_endpoint]
+    if args.ws_endpoint:
+        pytest_args += ["--dvc-ws-endpoint", args.ws_endpoint]
     pytest_args += ["-k", args.k] if args.k else []
     pytest_args += passthrough
     os.chdir(ROOT)
+    from engine.login import SESSION_EXIT_STATUS
     code = pytest.main(pytest_args)
+    if code == SESSION_EXIT_STATUS:
+        print("dvc-conformance: phiên đăng nhập đã lưu không dùng được; không chạy mục nào (mã thoát 3).",
+              file=sys.stderr)
+        return EXIT_SESSION
     records = results_io.read_results(Path(args.run_dir))
+    if code == 0 and not records and args.shard:
+        print(f"dvc-conformance: phân đoạn {args.shard} không có mục nào.", file=sys.stderr)
+        return EXIT_CONFORM
     if code not in (0, 1) or not records:
         print("dvc-conformance: công cụ không chạy được đến cuối (xem thông báo ở trên).", file=sys.stderr)
         return EXIT_TOOL_ERROR
@@ -67,6 +96,50 @@ def cmd_report(args: argparse.Namespace) -> int:
     build_reports(run_dir)
     print(summary_line(run_dir))
     return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from engine import results as results_io
+    from engine.config import load_citizens, personal_strings
+    from engine.merge import MergeError, merge_runs
+    from engine.report import summary_line
+    from engine.verdict import CHUA_DAT, MOT_PHAN
+    try:
+        merged = merge_runs(Path(args.out_dir), [Path(d) for d in args.shard_dirs],
+                            known=personal_strings(load_citizens()))
+    except MergeError as error:
+        print(f"dvc-conformance merge: {error}", file=sys.stderr)
+        return EXIT_TOOL_ERROR
+    print(f"Đã gộp {merged['items']} mục từ {merged['shards']} phân đoạn.")
+    out = Path(args.out_dir).resolve()
+    if out.parent == (ROOT / "reports" / "runs").resolve():  # a run like any other: reports/latest follows
+        latest = out.parent.parent / "latest"
+        try:
+            if latest.is_symlink() or latest.exists():
+                latest.unlink()
+            latest.symlink_to(out.relative_to(latest.parent), target_is_directory=True)
+        except OSError:
+            pass
+    print(summary_line(Path(args.out_dir)))
+    records = results_io.read_results(Path(args.out_dir))
+    return EXIT_NONCONFORM if any(r["outcome"] in (CHUA_DAT, MOT_PHAN) for r in records) else EXIT_CONFORM
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    from engine.config import load_environment
+    from engine.login import interactive_login
+    from engine.scenario import ScenarioError
+    if args.env_file and Path(args.env_file).is_file():
+        path = Path(args.env_file)
+    else:
+        path = ROOT / "config" / "environments" / f"{args.env_file}.yaml"
+    try:
+        environment = load_environment(path)
+    except (ScenarioError, OSError) as error:
+        print(f"dvc-conformance login: {error}", file=sys.stderr)
+        return EXIT_TOOL_ERROR
+    return interactive_login(environment, headless=args.headless, timeout_s=args.timeout,
+                             say=lambda text: print(text, flush=True))
 
 
 def cmd_criteria(args: argparse.Namespace) -> int:
@@ -92,12 +165,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--headed", action="store_true", help="mở trình duyệt có giao diện")
     run.add_argument("--run-dir", help="thư mục kết quả của lần chạy")
     run.add_argument("--junit", action="store_true", help="ghi thêm junit.xml vào thư mục lần chạy")
+    run.add_argument("--shard", metavar="i/n", help="chỉ chạy phân đoạn i trong n (đánh số từ 1), rồi gộp bằng 'merge'")
+    run.add_argument("--resume", action="store_true",
+                     help="chạy tiếp lần chạy bị dừng (--run-dir, mặc định lần mới nhất), bỏ qua mục đã có kết quả")
+    run.add_argument("--cdp-endpoint", metavar="URL", help="trình duyệt Chromium có sẵn qua DevTools (http://host:9222)")
+    run.add_argument("--ws-endpoint", metavar="URL", help="trình duyệt của máy chủ Playwright (ws://host:port/)")
     sandbox = sub.add_parser("sandbox", help="chạy sandbox nhúng ở tiền cảnh")
     sandbox.add_argument("--port", type=int, default=8610)
     sandbox.add_argument("--urls-file", default=str(ROOT / "reports" / "sandbox-urls.json"))
     report = sub.add_parser("report", help="dựng lại báo cáo từ results.jsonl của một lần chạy")
     report.add_argument("run_dir")
     sub.add_parser("criteria", help="liệt kê các tiêu chí theo thứ tự của Công văn")
+    merge = sub.add_parser("merge", help="gộp kết quả các phân đoạn (run --shard i/n) thành một lần chạy và dựng báo cáo")
+    merge.add_argument("out_dir", help="thư mục mới cho lần chạy gộp")
+    merge.add_argument("shard_dirs", nargs="+", help="thư mục lần chạy của từng phân đoạn")
+    login = sub.add_parser("login", help="đăng nhập bằng tay một lần trên cổng thật và lưu phiên (ngoài kho mã)")
+    login.add_argument("--env", dest="env_file", required=True,
+                       help="tệp môi trường, hoặc tên của nó trong config/environments/")
+    login.add_argument("--timeout", type=float, default=900, help="số giây chờ đăng nhập (mặc định 900)")
+    login.add_argument("--headless", action="store_true", help=argparse.SUPPRESS)  # for the tool's own tests
     return parser
 
 
@@ -111,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return cmd_run(args, passthrough)
-    return {"sandbox": cmd_sandbox, "report": cmd_report, "criteria": cmd_criteria}[args.command](args)
+    return {"sandbox": cmd_sandbox, "report": cmd_report, "criteria": cmd_criteria, "merge": cmd_merge,
+            "login": cmd_login}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import atexit
 import datetime as dt
 import os
 import re
+import sys
 import time
 import traceback
 from pathlib import Path
@@ -30,7 +31,9 @@ from engine.config import (DEFAULT_CITIZENS, DEFAULT_ENVIRONMENT, SANDBOX_URLS_V
                            environment_uses_sandbox, load_citizens, load_environment, load_units,
                            personal_strings)
 from engine.journey import Evidence, Journey, JourneyContext, LoginError, login_state
+from engine.login import SESSION_EXIT_STATUS
 from engine.scenario import Scenario, ScenarioError, Target, load_scenario
+from engine.shard import ShardError, finished_items, latest_run_dir, parse_shard, repair_results, shard_of
 from engine.verdict import CHUA_DAT, DAT, KHONG_AP_DUNG, KHONG_KIEM_TRA_DUOC, MOT_PHAN, Verdict, khong_kiem_tra_duoc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +53,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--dvc-no-report", action="store_true", help="không dựng báo cáo HTML khi kết thúc")
     group.addoption("--dvc-trace-production", action="store_true",
                     help="cho phép ghi trace Playwright trên hệ thống thật (trace chứa dữ liệu chưa che)")
+    group.addoption("--dvc-shard", default=None, metavar="i/n",
+                    help="chỉ chạy phân đoạn i trong n (đánh số từ 1); mọi mục của một đơn vị ở cùng một phân đoạn")
+    group.addoption("--dvc-resume", action="store_true",
+                    help="chạy tiếp lần chạy ở --dvc-run-dir (mặc định: lần chạy mới nhất trong reports/runs), "
+                         "bỏ qua các mục đã có kết quả")
+    group.addoption("--dvc-cdp-endpoint", default=None, metavar="URL",
+                    help="dùng trình duyệt Chromium có sẵn qua giao thức DevTools (http://host:port hoặc ws://...)")
+    group.addoption("--dvc-ws-endpoint", default=None, metavar="URL",
+                    help="dùng trình duyệt của một máy chủ Playwright (playwright run-server) qua WebSocket")
 
 
 # ----------------------------------------------------------------------------- session state
@@ -72,6 +84,11 @@ class RunState:
         self.traces: dict[str, Path] = {}
         self.selected: dict[str, set[str]] = {}  # target key -> criteria of the items that will run
         self.failed_targets: set[str] = set()
+        shard = config.getoption("dvc_shard")
+        self.shard: tuple[int, int] | None = parse_shard(shard) if shard else None
+        self.finished: set[str] = set()  # --dvc-resume: items that already have a result line
+        self.skipped_by_us = 0  # items deselected by shard or resume
+        self.progress = Progress()
 
     @property
     def environment(self) -> Environment:
@@ -93,6 +110,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.dvc_run_dir = worker["dvc_run_dir"]
         if worker.get("dvc_sandbox_urls"):
             os.environ[SANDBOX_URLS_VARIABLE] = worker["dvc_sandbox_urls"]
+        finished = set(worker.get("dvc_finished") or ())
     else:
         # The items of one target are children of one collector, i.e. one xdist "scope":
         # "loadscope" keeps them on one worker, where "load" (what -n alone means) would split
@@ -100,6 +118,9 @@ def pytest_configure(config: pytest.Config) -> None:
         # start, so changing the mode here is in time.
         if getattr(config.option, "dist", None) == "load":
             config.option.dist = "loadscope"
+        finished = set()
+        if config.getoption("dvc_resume"):
+            finished = _resume(config)
         if not config.getoption("dvc_run_dir"):
             stamp = dt.datetime.now(TZ).strftime("%Y%m%d-%H%M%S")
             config.option.dvc_run_dir = str(ROOT / "reports" / "runs" / stamp)
@@ -111,13 +132,39 @@ def pytest_configure(config: pytest.Config) -> None:
             from engine.scenario import did_you_mean
             raise pytest.UsageError(f"--dvc-criteria: tiêu chí {unknown[0]!r} không tồn tại; "
                                     f"{did_you_mean(unknown[0], checks.CRITERION_IDS)}")
-    config.stash[STATE_KEY] = RunState(config)
+    if config.getoption("dvc_cdp_endpoint") and config.getoption("dvc_ws_endpoint"):
+        raise pytest.UsageError("--dvc-cdp-endpoint và --dvc-ws-endpoint: chỉ chọn một")
+    try:
+        config.stash[STATE_KEY] = RunState(config)
+    except ShardError as error:
+        raise pytest.UsageError(str(error)) from None
+    _state(config).finished = finished
+    if worker is None and _state(config).shard and not config.option.collectonly:
+        _state(config).run_dir.mkdir(parents=True, exist_ok=True)  # an empty shard is still a shard to merge
+    if worker is None and not config.pluginmanager.has_plugin("dvc-progress"):
+        config.pluginmanager.register(ProgressReporter(config), "dvc-progress")
     # Registered here, i.e. after every plugin loaded by entry point, so that its fixtures
     # override pytest-playwright's whatever the load order (``-p engine.plugin`` would
     # otherwise register this module before pytest-playwright).
     if not config.pluginmanager.has_plugin("engine.browser_fixtures"):
         from engine import browser_fixtures
         config.pluginmanager.register(browser_fixtures, "engine.browser_fixtures")
+
+
+def _resume(config: pytest.Config) -> set[str]:
+    """The run folder to resume (given, or the newest under reports/runs) and its finished
+    items; a torn last line of a killed run is cut so that appended lines start clean."""
+    run_dir = config.getoption("dvc_run_dir")
+    if not run_dir:
+        latest = latest_run_dir(ROOT / "reports" / "runs")
+        if latest is None:
+            raise pytest.UsageError("--dvc-resume: không có lần chạy nào trong reports/runs để chạy tiếp; "
+                                    "chỉ rõ bằng --dvc-run-dir")
+        config.option.dvc_run_dir = run_dir = str(latest)
+    if not Path(run_dir).is_dir():
+        raise pytest.UsageError(f"--dvc-resume: {run_dir} không phải thư mục của một lần chạy")
+    repair_results(Path(run_dir))
+    return finished_items(Path(run_dir))
 
 
 def _start_sandbox_if_needed(config: pytest.Config) -> None:
@@ -155,6 +202,52 @@ def _runs_scenarios(config: pytest.Config) -> bool:
 def pytest_configure_node(node) -> None:  # xdist hook, only called when xdist is active
     node.workerinput["dvc_run_dir"] = node.config.getoption("dvc_run_dir")
     node.workerinput["dvc_sandbox_urls"] = os.environ.get(SANDBOX_URLS_VARIABLE, "")
+    node.workerinput["dvc_finished"] = sorted(_state(node.config).finished)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> None:
+    """Real portals: check the saved session once, on the controller, before collection
+    (under xdist, before the workers get any item)."""
+    config = session.config
+    if hasattr(config, "workerinput") or STATE_KEY not in config.stash or config.option.collectonly \
+            or not _runs_scenarios(config):
+        return
+    state = _state(config)
+    browser_name = (config.getoption("browser", None) or ["chromium"])[0]
+    from engine.browser_fixtures import remote_endpoint, remote_problem
+    remote = remote_endpoint(config)
+    if remote is not None:
+        problem = remote_problem(*remote, browser_name=browser_name)
+        if problem:
+            _stop(config, problem, "không có trình duyệt từ xa", pytest.ExitCode.INTERRUPTED)
+    try:
+        environment = state.environment
+    except ScenarioError:
+        return  # said by every item, as before
+    if environment.storage_state is None:
+        return
+    from engine.login import SessionError, verify_saved_session
+    try:
+        verify_saved_session(environment, cdp_endpoint=config.getoption("dvc_cdp_endpoint"),
+                             ws_endpoint=config.getoption("dvc_ws_endpoint"), browser_name=browser_name)
+    except SessionError as error:
+        missing = error.kind in ("missing", "expired")
+        _stop(config, str(error),
+              "phiên đăng nhập đã lưu không dùng được" if missing else "không kiểm tra được phiên đăng nhập",
+              SESSION_EXIT_STATUS if missing else pytest.ExitCode.INTERRUPTED)
+
+
+def _stop(config: pytest.Config, message: str, short: str, status: int) -> None:
+    """Stop the whole run before any item, with one message."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.ensure_newline()
+        reporter.write_sep("=", "dvc-conformance: dừng lại", red=True, bold=True)
+        reporter.write_line(message, red=True)
+    else:
+        print(message, file=sys.stderr)
+    pytest.exit(short, returncode=status)
 
 
 # ----------------------------------------------------------------------------- collection
@@ -263,6 +356,15 @@ class CriterionItem(pytest.Item):
     def _target_key(self) -> str:
         return f"{self.scenario.code}-{self.target.id}"
 
+    @property
+    def shard_key(self) -> str:
+        return f"{self.scenario.code}[{self.target.id}]"
+
+    @property
+    def result_id(self) -> str:
+        """The ``item`` of this item's result line."""
+        return f"{self.shard_key}::{self.criterion_id}"
+
     def _evidence(self, state: RunState, unit_name: str, citizen: dict[str, str]) -> Evidence | Exception:
         key = (self.scenario.code, self.target.id)
         if key not in state.journeys:
@@ -327,7 +429,7 @@ class CriterionItem(pytest.Item):
     def _record(self, state: RunState, unit, verdict: Verdict, evidence, duration: float) -> None:
         from engine.masking import mask_record
         record = {
-            "run_id": state.run_dir.name, "item": f"{self.scenario.code}[{self.target.id}]::{self.criterion_id}",
+            "run_id": state.run_dir.name, "item": self.result_id,
             "code": self.scenario.code, "procedure": self.scenario.name, "target": self.target.id,
             "unit": unit.as_record() if unit else {"id": self.target.unit, "name": self.target.unit, "section": "khac"},
             "criterion": self.criterion_id, "outcome": verdict.outcome, "sentence": verdict.sentence,
@@ -370,14 +472,31 @@ def _personal_locators(page, citizen: dict[str, str]) -> list:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Remember which criteria of each target will run, after -k/-m deselection."""
+    """Deselect what another shard runs (``--dvc-shard``) or what a killed run already finished
+    (``--dvc-resume``); then remember which criteria of each target will run, after -k/-m."""
     if STATE_KEY not in config.stash:
         return
-    selected = _state(config).selected
+    state = _state(config)
+    if state.shard or state.finished:
+        keep, drop = [], []
+        for item in items:
+            if isinstance(item, CriterionItem) and (
+                    (state.shard and shard_of(item.shard_key, state.shard[1]) != state.shard[0])
+                    or item.result_id in state.finished):
+                drop.append(item)
+            else:
+                keep.append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+            state.skipped_by_us = len(drop)
+    selected = state.selected
     selected.clear()
     for item in items:
         if isinstance(item, CriterionItem):
             selected.setdefault(item._target_key, set()).add(item.criterion_id)
+    if not hasattr(config, "workerinput"):
+        state.progress.expect(item.nodeid for item in items if isinstance(item, CriterionItem))
 
 
 # ----------------------------------------------------------------------------- reporting
@@ -391,9 +510,14 @@ def pytest_runtest_makereport(item: pytest.Item, call):
         return
     verdict = item.verdict
     state = _state(item.config)
+    unit = state.units.get(item.target.unit)
+    # On the item too: JUnit XML takes the properties of the teardown report, made from the item's.
+    properties = [("unit", unit.name if unit else item.target.unit)]
     trace = state.traces.get(item._target_key)
     if trace is not None:
-        report.user_properties.append(("trace", str(trace)))
+        properties.append(("trace", str(trace)))
+    report.user_properties.extend(properties)
+    item.user_properties.extend(properties)
     try:
         from pytest_html import extras
     except ImportError:
@@ -411,6 +535,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
     if STATE_KEY not in config.stash:
         return
     state = _state(config)
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and (state.skipped_by_us or state.shard or state.finished) \
+            and not hasattr(config, "workerinput"):
+        # An empty shard, or a resumed run with nothing left: done, not an error (under xdist
+        # the controller does not collect, hence the options rather than the count).
+        session.exitstatus = pytest.ExitCode.OK
     # Traces are dropped where they were made (each worker knows its own failures).
     if config.getoption("tracing", "off") == "retain-on-failure":
         for key, trace in state.traces.items():
@@ -439,3 +568,106 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     if summary:
         terminalreporter.write_sep("=", "dvc-conformance")
         terminalreporter.write_line(summary)
+
+
+# ----------------------------------------------------------------------------- progress
+
+
+class Progress:
+    """One line per (procedure, unit) when its last item ends, on the controller:
+    ``[12/79] Tỉnh X: 15 đạt, 3 chưa đạt, 1 không kiểm tra được``."""
+
+    def __init__(self):
+        self.expected: dict[str, int] = {}  # target node id -> number of its items
+        self.outcomes: dict[str, dict[str, str]] = {}  # target -> {item node id: outcome}
+        self.units: dict[str, str] = {}
+        self.finished = 0
+        self.codes: set[str] = set()
+
+    @staticmethod
+    def target_of(nodeid: str) -> str:
+        return nodeid.rsplit("::", 1)[0]
+
+    def expect(self, nodeids) -> None:
+        self.expected.clear()
+        for nodeid in nodeids:
+            target = self.target_of(nodeid)
+            self.expected[target] = self.expected.get(target, 0) + 1
+            self.codes.add(target.rsplit("::", 1)[-1].split("[", 1)[0])
+
+    def item_done(self, report) -> str | None:
+        """Called with each report; returns the line to print when a target is complete."""
+        target = self.target_of(report.nodeid)
+        if target not in self.expected:
+            return None
+        seen = self.outcomes.setdefault(target, {})
+        properties = dict(report.user_properties)
+        if properties.get("unit"):
+            self.units[target] = properties["unit"]
+        if report.when == "call" and properties.get("outcome"):
+            seen[report.nodeid] = properties["outcome"]
+        elif report.failed and report.nodeid not in seen:  # setup or teardown error: no verdict
+            seen[report.nodeid] = "loi"
+        if report.when != "teardown":
+            return None
+        seen.setdefault(report.nodeid, "loi" if report.failed else "khong_chay")
+        if len(seen) != self.expected[target]:
+            return None
+        self.finished += 1
+        from engine.verdict import OUTCOME_LABELS, OUTCOMES
+        labels = dict(OUTCOME_LABELS, loi="lỗi của công cụ", khong_chay="không chạy")
+        counts = {o: list(seen.values()).count(o) for o in (*OUTCOMES, "loi", "khong_chay")}
+        name = self.units.get(target) or target.rsplit("::", 1)[-1]
+        code = target.rsplit("::", 1)[-1].split("[", 1)[0]
+        if len(self.codes) > 1:
+            name = f"{name} ({code})"
+        text = ", ".join(f"{n} {labels[o]}" for o, n in counts.items() if n)
+        return f"[{self.finished}/{len(self.expected)}] {name}: {text}"
+
+
+class ProgressReporter:
+    """The controller's plugin that prints the progress lines (under xdist too: workers'
+    reports arrive at the controller)."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+
+    @property
+    def progress(self) -> Progress:
+        return _state(self.config).progress
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids) -> None:
+        if not self.progress.expected:  # every worker collects the same items
+            self.progress.expect(i for i in ids if CRITERION_NODEID.search(i))
+
+    @pytest.hookimpl(tryfirst=True)  # before junitxml writes its test case
+    def pytest_runtest_logreport(self, report) -> None:
+        self._junit_name(report)
+        line = self.progress.item_done(report)
+        if line is None:
+            return
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None and self.config.get_verbosity() >= -1:
+            if getattr(reporter._tw, "width_of_current_line", 0):  # after the dots of -q
+                reporter._tw.line()
+            reporter.write_line(line)
+
+
+    def _junit_name(self, report) -> None:
+        """JUnit reads the id's brackets as parameters and writes "2.000635[x]::sso]": the
+        test case is named here instead, "2.000635[x]::sso" in the scenario file's class."""
+        if report.when != "setup":
+            return
+        from _pytest.junitxml import xml_key
+        xml = self.config.stash.get(xml_key, None)
+        found = CRITERION_NODEID.search(report.nodeid)
+        if xml is None or found is None:
+            return
+        reporter = xml.node_reporter(report)
+        reporter.add_attribute("name", found.group(0)[2:])
+        path = report.nodeid[:found.start()]
+        reporter.add_attribute("classname", path.replace("/", ".") or "scenarios")
+
+
+CRITERION_NODEID = re.compile(r"::[^:\[\]]+\[[^\]]+\]::[\w-]+$")
