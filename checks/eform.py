@@ -44,4 +44,8 @@ def eform(ev: Evidence, ctx: CheckContext) -> Verdict:
     if downloads:
         return chua_dat(f"{unit} chưa cung cấp biểu mẫu điện tử tương tác: công dân phải tải mẫu tờ khai về, "
                         "điền rồi tải lên.", **facts)
+    if ev.stopped:
+        from engine.verdict import khong_kiem_tra_duoc
+        return khong_kiem_tra_duoc(f"hành trình dừng trước khi thấy phần khai nội dung của thủ tục ({ev.stopped})",
+                                   **facts)
     return chua_dat(f"{unit} chưa có biểu mẫu điện tử cho công dân khai các nội dung của thủ tục.", **facts)

@@ -38,10 +38,10 @@ def _walk_attempt(ev: Evidence) -> dict | None:
     return None
 
 
-@check("stability", probes=("stability",))
+@check("stability", probes=("repeats",))
 def stability(ev: Evidence, ctx: CheckContext) -> Verdict:
     walk = _walk_attempt(ev)
-    repeated = (ev.probes.get("stability") or {}).get("attempts") or []
+    repeated = (ev.probes.get("repeats") or {}).get("attempts") or []
     if walk is None:
         return khong_kiem_tra_duoc(ev.stopped or "hành trình chưa đến bước nộp hồ sơ",
                                    http_errors=ev.http_errors, failed_requests=ev.failed_requests)

@@ -189,6 +189,10 @@ class JourneyContext:
     run_dir: Path
     mask: Callable[[Page], list] = lambda page: []
     probes: frozenset[str] = frozenset()  # extra probes the selected checks need
+    # The arguments the walk's browser context was made with (pytest-playwright's
+    # browser_context_args): probes that open contexts of their own (an anonymous visitor, a
+    # phone) start from them too.
+    context_args: dict[str, Any] = field(default_factory=dict)
 
     def template_values(self) -> dict[str, Any]:
         return {"national": self.environment.national, "idp": self.environment.idp,

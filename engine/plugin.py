@@ -394,7 +394,7 @@ class CriterionItem(pytest.Item):
         ctx = JourneyContext(self.scenario, self.target, environment, citizen, unit_name, test_system,
                              artifacts_dir=state.run_dir / "artifacts" / slug, run_dir=state.run_dir,
                              mask=lambda page: _personal_locators(page, citizen),
-                             probes=frozenset(self._probes_needed(state)))
+                             probes=frozenset(self._probes_needed(state)), context_args=context_args)
         context = browser.new_context(storage_state=login, **context_args)
         tracing = self.config.getoption("tracing", "off")
         if tracing != "off" and not test_system and not self.config.getoption("dvc_trace_production"):

@@ -90,7 +90,14 @@ def input_validation(s: ProbeSession) -> dict[str, Any]:
                     s.goto_step(page, index, url)
                     s.fill_step(page, index)
                 s.locator(page, field_id).fill(value)
-                outcome = s.attempt_next(page, index, watch=(field_id,))
+                # The browser itself refuses to send the form: no need to press the button.
+                blocked = s.locator(page, field_id).evaluate(
+                    "e => (e.validity && !e.validity.valid && !(e.form && e.form.noValidate))"
+                    " ? (e.validationMessage || 'không hợp lệ') : ''")
+                if blocked:
+                    outcome = {"advanced": False, "messages": [], "invalid": {field_id: blocked}}
+                else:
+                    outcome = s.attempt_next(page, index, watch=(field_id,))
                 if not outcome["advanced"] and not s.on_step(page, index):
                     s.goto_step(page, index, url)
                     s.fill_step(page, index)
@@ -339,7 +346,7 @@ _DIALOG_SELECTOR = "dialog[open], [role=dialog]:visible, [role=alertdialog]:visi
 @probe("esign")
 def esign(s: ProbeSession) -> dict[str, Any]:
     """At the documents step: is there a signing control, and does it start a signing flow?"""
-    from engine.probes import ERROR_SELECTOR
+    from engine.probes import NEW_ERROR_SELECTOR, mark_present_errors
     doc_index = s.documents_step()
     if doc_index is None:
         return {"error": "kịch bản không có bước thành phần hồ sơ (trường kind: file)"}
@@ -358,9 +365,10 @@ def esign(s: ProbeSession) -> dict[str, Any]:
                                   "failure_messages": [], "signed": False}
         if not result["present"]:
             return result
+        mark_present_errors(page)
         button.click()
         dialog = page.locator(_DIALOG_SELECTOR).first
-        errors = page.locator(ERROR_SELECTOR)
+        errors = page.locator(NEW_ERROR_SELECTOR)
         try:
             dialog.or_(errors.first).first.wait_for(state="visible", timeout=5000)
         except (PlaywrightError, PlaywrightTimeout):
@@ -372,7 +380,9 @@ def esign(s: ProbeSession) -> dict[str, Any]:
                 p for p in providers if p and p.lower() not in ("đóng", "hủy", "huỷ", "close")))[:8]
             choices = dialog.locator("li button, [role=option], button").filter(
                 has_not_text=re.compile(r"^(đóng|hủy|huỷ|close)$", re.I))
-            if choices.count():
+            # Choosing a provider may start a real remote signing (a request to the citizen's
+            # phone): only on test systems.
+            if s.test_system and choices.count():
                 choices.first.click()
                 try:
                     page.get_by_text(re.compile(r"đã ký", re.I)).first.wait_for(timeout=3000)
@@ -454,42 +464,53 @@ def mobile_layout(s: ProbeSession) -> dict[str, Any]:
     return out
 
 
-# --------------------------------------------------------------------------- stability
+# --------------------------------------------------------------------------- repeats
 
 
-@probe("stability")
-def stability(s: ProbeSession) -> dict[str, Any]:
-    """On a test system, repeat the whole submission (thresholds.repeats in all, the main walk
-    being the first)."""
+@probe("repeats")
+def repeats(s: ProbeSession) -> dict[str, Any]:
+    """On a test system, walk the form and submit again (thresholds.repeats in all, the main walk
+    being the first): whether each submission went through, and the time of each transition."""
     from engine.journey import clickable
-    repeats = s.target.thresholds.repeats
-    if not s.test_system or repeats <= 1:
+    count = s.target.thresholds.repeats
+    if not s.test_system or count <= 1:
         return {"attempts": [], "note": "không lặp lại việc nộp hồ sơ (chỉ lặp trên hệ thống thử nghiệm, repeats > 1)"}
     last = len(s.scenario.steps) - 1
     submit = s.scenario.steps[last].submit
     attempts = []
-    for _ in range(repeats - 1):
+    for _ in range(count - 1):
         page = s.new_page()
         errors: list[dict[str, Any]] = []
         page.on("response", lambda r: errors.append({"url": r.url, "status": r.status}) if r.status >= 500 else None)
+        timings: dict[str, float] = {}
         try:
             s.open_form(page)
-            if not s.advance_to(page, last) or not submit:
-                attempts.append({"ok": False, "where": "trước bước nộp hồ sơ", "url": page.url,
+            reached = True
+            for index in range(last):
+                s.fill_step(page, index)
+                advanced, elapsed = s.press_next(page, index)
+                if not advanced:
+                    reached = False
+                    break
+                timings[s.scenario.steps[index].name] = round(elapsed, 3)
+            if not reached or not submit:
+                attempts.append({"ok": False, "where": "trước bước nộp hồ sơ", "url": page.url, "timings": timings,
                                  "messages": s.messages(page), "server_errors": errors[:3]})
                 continue
             started = time.monotonic()
             clickable(page, submit).click()
             page.wait_for_load_state("load")
+            timings[s.scenario.steps[last].name] = round(time.monotonic() - started, 3)
             seen = observe(page)
             failed_text = seen.mentions("thực hiện thất bại", "đã có lỗi xảy ra", "lỗi hệ thống")
             ok = bool(seen.mentions(s.scenario.success_text)) and not errors
-            attempts.append({"ok": ok, "where": "Nộp hồ sơ", "url": page.url,
-                             "elapsed_s": round(time.monotonic() - started, 3), "failure_text": failed_text,
-                             "messages": [] if ok else s.messages(page), "server_errors": errors[:3]})
+            attempts.append({"ok": ok, "where": "Nộp hồ sơ", "url": page.url, "timings": timings,
+                             "failure_text": failed_text, "messages": [] if ok else s.messages(page),
+                             "server_errors": errors[:3]})
         except (PlaywrightError, PlaywrightTimeout) as error:
             from engine.journey import _describe
-            attempts.append({"ok": False, "where": "Nộp hồ sơ", "error_text": _describe(error), "server_errors": errors[:3]})
+            attempts.append({"ok": False, "where": "Nộp hồ sơ", "error_text": _describe(error), "timings": timings,
+                             "server_errors": errors[:3]})
         finally:
             _closing(page)
     return {"attempts": attempts}

@@ -7,9 +7,14 @@ the journey runs each needed probe once per target, after the main walk, in its 
 of the same signed-in browser context, and stores what it saw in ``evidence.probes[name]``
 as plain data. Checks still judge only that data.
 
-A probe is ``function(session: ProbeSession) -> dict``, registered with ``@probe("name")``.
-An exception inside a probe is recorded as ``{"error": ...}``; the check then says
-"không kiểm tra được" with that reason.
+A probe is ``function(session: ProbeSession) -> dict``, registered with ``@probe("name")``
+(the probes themselves are in engine/probe_library.py). An exception inside a probe is
+recorded as ``{"error": ...}``; the check then says "không kiểm tra được" with that reason.
+
+Probes run in ``PROBE_ORDER`` (those that only look, then those that fill the form, repeated
+submissions last). A probe that needs another browser context (an anonymous visitor, a phone)
+opens it with ``session.new_context`` and closes it itself. Whatever submits a dossier,
+processes one at the agency's side or starts a signature runs on test systems only.
 """
 from __future__ import annotations
 
@@ -98,7 +103,8 @@ class ProbeSession:
 
     def new_context(self, **args: Any):
         """A new context of the same browser (no storage state unless given): the caller closes it."""
-        context = self.browser.new_context(**args)
+        base = {k: v for k, v in self.journey.ctx.context_args.items() if k != "storage_state"}
+        context = self.browser.new_context(**{**base, **args})
         context.set_default_timeout(self.timeout_ms)
         return context
 
@@ -213,11 +219,10 @@ class ProbeSession:
 
     def messages(self, page: Page) -> list[str]:
         """Error messages on screen: by the fields or in a summary."""
-        try:
-            texts = page.locator(ERROR_SELECTOR).all_inner_texts()
+        try:  # new ones, or ones whose text changed since the try; never a lone "*"
+            return page.evaluate(_NEW_MESSAGES_JS, ", ".join(ERROR_PLACES))[:10]
         except PlaywrightError:
             return []
-        return [t.strip() for t in texts if t.strip()][:10]
 
     def attempt_next(self, page: Page, index: int, watch: tuple[str, ...] = ()) -> dict[str, Any]:
         """Press the step's button and see what happens: the next step shows (advanced), an
@@ -228,12 +233,13 @@ class ProbeSession:
         invalid = {f: v["message"] for f in watch if not (v := self.validity(page, f))["valid"]}
         step = self.scenario.steps[index]
         following = self.scenario.steps[index + 1] if index + 1 < len(self.scenario.steps) else None
+        mark_present_errors(page)
         started = time.monotonic()
         clickable(page, step.next).click()
         advanced = False
         if following is not None:
             heading = page.get_by_role("heading", name=following.heading)
-            errors = page.locator(ERROR_SELECTOR)
+            errors = page.locator(NEW_ERROR_SELECTOR)
             # A field the browser refuses blocks the step at once; otherwise wait for the
             # next step or a message, as a citizen would.
             wait_ms = 1500 if invalid else min(self.timeout_ms, 10_000)
@@ -302,11 +308,35 @@ def run_probes(journey: "Journey", names: set[str]) -> None:
 #: order where none leaves behind what a later one tests (an uploaded file, a stored draft);
 #: full repeated submissions last.
 PROBE_ORDER = ("identity_account", "privacy", "after_submission", "required_fields", "input_validation",
-               "identity_crosscheck", "draft_persistence", "guidance", "esign", "mobile_layout", "stability")
+               "identity_crosscheck", "draft_persistence", "guidance", "esign", "mobile_layout", "repeats")
 
 #: Where portals put error messages: by a field, or in a summary at the top.
-ERROR_SELECTOR = ("[role=alert]:visible, .field-error:visible, .form-error:visible, .invalid-feedback:visible, "
-                  ".error-message:visible, .validation-summary-errors:visible, .text-danger:visible")
+ERROR_PLACES = ("[role=alert]", ".field-error", ".form-error", ".invalid-feedback", ".error-message",
+                ".validation-summary-errors", ".text-danger")
+ERROR_SELECTOR = ", ".join(f"{place}:visible" for place in ERROR_PLACES)
+#: The same, but only what appeared after ``mark_present_errors`` (a required-field asterisk
+#: styled as an error, a banner already there, are not the portal's answer to this try).
+NEW_ERROR_SELECTOR = ", ".join(f"{place}:not([data-dvc-seen]):visible" for place in ERROR_PLACES)
+
+
+def mark_present_errors(page: Page) -> None:
+    """Remember the messages on screen now (with their text): hidden ones are not marked, so a
+    message element that the portal reveals later counts as new."""
+    try:
+        page.evaluate("sel => document.querySelectorAll(sel).forEach(e => {"
+                      " if (e.getClientRects().length) e.setAttribute('data-dvc-seen', e.innerText.trim()); })",
+                      ", ".join(ERROR_PLACES))
+    except PlaywrightError:
+        pass
+
+
+_NEW_MESSAGES_JS = """
+sel => [...document.querySelectorAll(sel)]
+  .filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
+  .filter(e => !e.hasAttribute('data-dvc-seen') || e.getAttribute('data-dvc-seen') !== e.innerText.trim())
+  .map(e => e.innerText.trim()).filter(t => t.length > 1)
+"""
+
 
 #: Probes that work without reaching the form (e.g. an anonymous dossier lookup).
 NEEDS_NO_FORM: set[str] = set()

@@ -113,9 +113,18 @@ def schema_problems(doc: MarkedDocument, schema_name: str) -> list[Problem]:
             problems.append(_problem(doc, path, f"giá trị {error.instance!r} ngoài khoảng cho phép ({kind} {error.validator_value})"))
         elif kind == "anyOf" and path[:2] == ("form", "fields"):
             problems.append(_problem(doc, path, "trường phải có 'label' (nhãn hiển thị) hoặc 'selector'"))
-        elif kind == "oneOf" and path[:2] == ("probes", "input_validation") or (
-                kind == "oneOf" and len(path) > 3 and path[2:4] == ("probes", "input_validation")):
-            problems.append(_problem(doc, path, "mỗi giá trị thử phải là chuỗi hoặc khối {value, why}"))
+        elif kind == "oneOf" and "input_validation" in path:
+            # A test input: a string, or {value, why}.
+            instance = error.instance
+            extra = [k for k in instance if k not in ("value", "why")] if isinstance(instance, dict) else []
+            if extra:
+                for key in extra:
+                    problems.append(_problem(doc, path + (key,), f"khóa {key!r} không được hỗ trợ",
+                                             did_you_mean(key, ["value", "why"]), key=True))
+            elif isinstance(instance, dict) and "value" not in instance:
+                problems.append(_problem(doc, path, "thiếu khóa bắt buộc 'value' (giá trị sẽ gõ vào)"))
+            else:
+                problems.append(_problem(doc, path, "mỗi giá trị thử phải là chuỗi hoặc khối {value, why}"))
         elif kind == "not" and "next" in (error.instance or {}):
             problems.append(_problem(doc, path, "một bước chỉ có 'next' hoặc 'submit', không có cả hai"))
         else:

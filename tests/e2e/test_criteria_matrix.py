@@ -6,14 +6,10 @@ criterion, each defect ``chua_dat`` on its criterion, each partial variant ``mot
 Each defective target runs only the criteria its defect is about, to keep the run short."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 import yaml
 
-from tests.e2e.conftest import ROOT, ToolRun
+from tests.e2e.conftest import ROOT, ToolRun, run_pytest_tool
 
 pytestmark = pytest.mark.e2e
 
@@ -79,7 +75,6 @@ LETTER_WORDS = {
 @pytest.fixture(scope="module")
 def matrix_run(sandbox, tmp_path_factory) -> ToolRun:
     """One run of the tool (two workers) over the targets of the matrix, each limited to its criteria."""
-    from engine.config import SANDBOX_URLS_VARIABLE
     base = tmp_path_factory.mktemp("matrix")
     data = yaml.safe_load((ROOT / "scenarios" / "2.000635.yaml").read_text(encoding="utf-8"))
     targets = {t["id"]: t for t in data["targets"]}
@@ -94,13 +89,8 @@ def matrix_run(sandbox, tmp_path_factory) -> ToolRun:
     folder.mkdir()
     scenario = folder / "2.000635.yaml"
     scenario.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    run_dir = base / "run"
-    environ = dict(os.environ, **{SANDBOX_URLS_VARIABLE: str(sandbox["urls_file"])})
-    done = subprocess.run([sys.executable, "-m", "pytest", str(scenario), "--rootdir", str(ROOT),
-                           "-p", "engine.plugin", "--noconftest", "-p", "no:cacheprovider", "-n", "2",
-                           "--dvc-run-dir", str(run_dir), "-q", "--dvc-criteria", ",".join(CRITERIA)],
-                          cwd=ROOT, env=environ, capture_output=True, text=True, timeout=600)
-    return ToolRun(done.returncode, done.stdout + done.stderr, run_dir)
+    return run_pytest_tool([scenario], base / "run", "-n", "2", "--dvc-criteria", ",".join(CRITERIA),
+                           urls_file=sandbox["urls_file"])
 
 
 @pytest.mark.parametrize("target", list(EXPECTED))
@@ -127,6 +117,8 @@ def test_evidence_says_what_was_typed_and_seen(matrix_run):
     assert "091234567" not in slipped["phone"]  # the length is checked
     slow = records[("cham", "response_time")]
     assert "Thông tin người yêu cầu" in slow["sentence"] and slow["evidence"]["max_s"] > 2
+    reference = records[("tham-chieu", "response_time")]["evidence"]
+    assert reference["walks"] == 3  # the median over the repeated walks
     draft = records[("nho-khi-quay-lai", "draft_persistence")]["evidence"]
     assert draft["after_back"] == draft["typed"] and draft["after_reload"] != draft["typed"]
     stability = records[("loi-nop-ho-so", "stability")]["evidence"]
@@ -145,3 +137,26 @@ def test_no_personal_data_in_clear_in_the_run_folder(matrix_run):
             text = path.read_text(encoding="utf-8")
             for secret in secrets:
                 assert secret not in text, f"{secret!r} in clear in {path.name}"
+
+
+def test_probes_never_submit_nor_process_on_a_production_target(sandbox, tmp_path):
+    """The probes that submit again (repeats), process a dossier (back office) or sign do so on
+    test systems only: on a target marked as production, the portal receives no dossier."""
+    from tests.e2e.test_dry_run import _dossiers_at_server
+    criteria = ["stability", "response_time", "progress_notification", "result_storage", "privacy", "esign",
+                "service_usable"]
+    data = yaml.safe_load((ROOT / "scenarios" / "2.000635.yaml").read_text(encoding="utf-8"))
+    target = next(t for t in data["targets"] if t["id"] == "tham-chieu")
+    data["targets"] = [dict(target, test_system=False, criteria=criteria, thresholds={"repeats": 3})]
+    (tmp_path / "scenarios").mkdir()
+    scenario = tmp_path / "scenarios" / "2.000635.yaml"
+    scenario.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    before = [row for row in _dossiers_at_server(sandbox["urls"]) if "tham chiếu" in row]
+    run = run_pytest_tool([scenario], tmp_path / "run", urls_file=sandbox["urls_file"], timeout=300)
+    after = [row for row in _dossiers_at_server(sandbox["urls"]) if "tham chiếu" in row]
+    assert after == before, run.output[-2000:]
+    outcomes = {criterion: outcome for (_, criterion), outcome in run.outcomes().items()}
+    assert outcomes == {"stability": "dat", "response_time": "dat", "esign": "dat", "service_usable": "dat",
+                        "progress_notification": "khong_kiem_tra_duoc", "result_storage": "khong_kiem_tra_duoc",
+                        "privacy": "khong_kiem_tra_duoc"}, run.output[-3000:]
+    assert all(r["dry_run"] for r in run.records)
