@@ -260,8 +260,11 @@ class Journey:
         self.evidence.screenshots.append(relative)
         return relative
 
-    def look(self, name: str | None = None) -> PageObservation:
-        settle(self.page)
+    def look(self, name: str | None = None, quiet_ms: int = 0) -> PageObservation:
+        # Only the landing after the hand-off waits for the network to calm down (portals
+        # finish their redirects in script there); elsewhere "load" is enough, and waiting
+        # for idleness on every page costs half a second each.
+        settle(self.page, quiet_ms)
         return observe(self.page, status=self._last_status, screenshot=self.screenshot(name) if name else None)
 
     def form_present(self) -> bool:
@@ -355,7 +358,7 @@ class Journey:
             self.page.on("response", self._on_response)
             stale.close()
             return True
-        ev.landing = self.look("landing")
+        ev.landing = self.look("landing", quiet_ms=1500)
         phrase = ev.landing.mentions(*CHALLENGE_PHRASES)
         if phrase:
             ev.challenge = phrase
@@ -541,7 +544,8 @@ def settle(page: Page, quiet_ms: int = 1500) -> None:
     keep long-polling connections, so network idleness is a hint, not a requirement."""
     try:
         page.wait_for_load_state("load")
-        page.wait_for_load_state("networkidle", timeout=quiet_ms)
+        if quiet_ms:
+            page.wait_for_load_state("networkidle", timeout=quiet_ms)
     except (PlaywrightError, PlaywrightTimeout):
         pass
 

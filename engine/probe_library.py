@@ -14,6 +14,7 @@ from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError, Page, TimeoutError as PlaywrightTimeout
 
+from engine.journey import settle
 from engine.observe import observe
 from engine.probes import NEEDS_NO_FORM, ProbeSession, probe
 
@@ -45,11 +46,7 @@ def _typed_text_field(s: ProbeSession, min_index: int = 0) -> tuple[int, str] | 
 
 
 def _settle(page: Page, ms: int = 300) -> None:
-    try:
-        page.wait_for_load_state("load")
-        page.wait_for_load_state("networkidle", timeout=ms)
-    except (PlaywrightError, PlaywrightTimeout):
-        pass
+    settle(page, ms)
 
 
 def _closing(page_or_context) -> None:
