@@ -160,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--env", default=str(ROOT / "config" / "environments" / "sandbox.yaml"),
                      help="tệp môi trường (mặc định: sandbox nhúng)")
     run.add_argument("--criteria", help="chỉ các tiêu chí này, phân cách bằng dấu phẩy")
-    run.add_argument("-n", "--workers", default=None, help="số tiến trình song song (pytest-xdist)")
+    run.add_argument("-n", "--workers", default=str(min(os.cpu_count() or 1, 4)),
+                     help="số tiến trình song song (pytest-xdist; mặc định: số nhân CPU, tối đa 4; 0 = không song song)")
     run.add_argument("-k", help="chọn mục theo biểu thức của pytest, ví dụ \"2.000635 and sso\"")
     run.add_argument("--headed", action="store_true", help="mở trình duyệt có giao diện")
     run.add_argument("--run-dir", help="thư mục kết quả của lần chạy")
