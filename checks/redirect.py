@@ -1,15 +1,17 @@
 """redirect — "điều hướng chính xác": from the national service page, the "Nộp trực tuyến"
 button lands on the unit's own system, on this procedure (its form, or the unit's answer
-about this procedure), not on its home page, another host, or an error."""
+about this procedure), not on its home page, another host, or an error. Repeated
+``thresholds.repeats`` times: a hand-off that works only some of the time is "không ổn định"."""
 from __future__ import annotations
 
 from checks.context import CheckContext
 from checks.registry import check
 from engine.journey import Evidence
-from engine.verdict import Verdict, chua_dat, dat, khong_kiem_tra_duoc
+from engine.observe import PageObservation
+from engine.verdict import Verdict, chua_dat, dat, khong_kiem_tra_duoc, mot_phan
 
 #: Paths at which a portal shows its home page rather than a service.
-HOME_PATHS = {"", "/", "/index", "/index.html", "/home", "/trang-chu", "/portal", "/portal/"}
+HOME_PATHS = {"", "/", "/index", "/index.html", "/home", "/trang-chu", "/portal"}
 
 
 def _sentence_fail(unit: str, why: str) -> str:
@@ -17,7 +19,22 @@ def _sentence_fail(unit: str, why: str) -> str:
             f"về HTTT giải quyết TTHC của {unit} ({why}).")
 
 
-@check("redirect")
+def landing_problem(landing: PageObservation | None, error: str | None, unit_host: str | None) -> str | None:
+    """Why a hand-off did not land on the procedure at the unit, or None when it did."""
+    if error:  # timed out, reset, looped: the citizen was not taken anywhere
+        return f"lỗi khi điều hướng: {error}"
+    if landing is None:
+        return "không ghi nhận được trang đích"
+    if unit_host and landing.host != unit_host:
+        return f"điều hướng tới {landing.host}, không phải hệ thống của đơn vị"
+    if landing.status and landing.status >= 400:
+        return f"trang đích báo lỗi HTTP {landing.status}"
+    if landing.path.rstrip("/") in HOME_PATHS:
+        return "điều hướng về trang chủ thay vì dịch vụ công trực tuyến"
+    return None
+
+
+@check("redirect", probes=("handoff_repeats",))
 def redirect(ev: Evidence, ctx: CheckContext) -> Verdict:
     if ev.national_error:
         return khong_kiem_tra_duoc(f"không thực hiện được bước trên Cổng DVCQG ({ev.national_error})",
@@ -29,15 +46,21 @@ def redirect(ev: Evidence, ctx: CheckContext) -> Verdict:
              "landing_url": landing.url if landing else None,
              "screenshot": landing.screenshot if landing else None}
     unit = ctx.unit_name
-    if ev.handoff_error:  # timed out, reset, looped: the citizen was not taken anywhere
-        return chua_dat(_sentence_fail(unit, f"lỗi khi điều hướng: {ev.handoff_error}"), **facts)
-    if landing is None:
-        return khong_kiem_tra_duoc("không ghi nhận được trang đích sau khi điều hướng", **facts)
-    if ctx.unit_host and landing.host != ctx.unit_host:
-        return chua_dat(_sentence_fail(unit, f"điều hướng tới {landing.host}, không phải hệ thống của đơn vị"), **facts)
-    if landing.status and landing.status >= 400:
-        return chua_dat(_sentence_fail(unit, f"trang đích báo lỗi HTTP {landing.status}"), **facts)
-    if landing.path.rstrip("/") in {p.rstrip("/") for p in HOME_PATHS}:
-        return chua_dat(_sentence_fail(unit, "điều hướng về trang chủ thay vì dịch vụ công trực tuyến"), **facts)
-    return dat(f"Đã thực hiện điều hướng chính xác dịch vụ công trực tuyến do {unit} cung cấp trên Cổng DVCQG "
-               f"về HTTT giải quyết TTHC của {unit}.", **facts)
+    problems = [landing_problem(landing, ev.handoff_error, ctx.unit_host)]
+    for attempt in (ev.probes.get("handoff_repeats") or {}).get("attempts", []):
+        if attempt.get("challenge"):
+            continue  # hidden by an anti-bot page: neither a success nor a failure
+        page = PageObservation(**attempt["landing"]) if attempt.get("landing") else None
+        problems.append(landing_problem(page, attempt.get("error"), ctx.unit_host))
+    failures = [p for p in problems if p]
+    if len(problems) > 1:
+        facts["attempts"] = len(problems)
+        facts["failed_attempts"] = failures
+    if not failures:
+        return dat(f"Đã thực hiện điều hướng chính xác dịch vụ công trực tuyến do {unit} cung cấp trên Cổng DVCQG "
+                   f"về HTTT giải quyết TTHC của {unit}.", **facts)
+    if len(failures) < len(problems):
+        return mot_phan(f"Việc điều hướng dịch vụ công trực tuyến từ Cổng DVCQG về HTTT giải quyết TTHC của {unit} "
+                        f"không ổn định: {len(problems) - len(failures)}/{len(problems)} lần điều hướng đúng; "
+                        f"lần lỗi: {failures[0]}.", **facts)
+    return chua_dat(_sentence_fail(unit, failures[0]), **facts)

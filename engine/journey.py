@@ -204,8 +204,10 @@ class JourneyContext:
 class Journey:
     """Walk one target; every failure becomes part of the evidence, never an exception."""
 
-    def __init__(self, page: Page, ctx: JourneyContext):
-        self.page, self.ctx = page, ctx
+    def __init__(self, page: Page, ctx: JourneyContext, label: str = ""):
+        # ``label`` prefixes screenshot names, so that a repeated hand-off (a probe) does not
+        # overwrite the main walk's pictures.
+        self.page, self.ctx, self.label = page, ctx, label
         self.values = ctx.template_values()
         s, t = ctx.scenario, ctx.target
         self.evidence = Evidence(code=s.code, procedure=s.name, target=t.id, unit_id=t.unit,
@@ -249,8 +251,13 @@ class Journey:
             except (PlaywrightError, ValueError, KeyError):
                 pass
 
+    def detach(self) -> None:
+        """Stop listening to the browser context (a short-lived repeat journey)."""
+        self.page.context.remove_listener("response", self._on_any_response)
+        self.page.context.remove_listener("requestfailed", self._on_request_failed)
+
     def screenshot(self, name: str) -> str | None:
-        path = self.ctx.artifacts_dir / f"{name}.png"
+        path = self.ctx.artifacts_dir / f"{self.label}{name}.png"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.page.screenshot(path=str(path), mask=self.ctx.mask(self.page), full_page=False)

@@ -623,3 +623,27 @@ def after_submission(s: ProbeSession) -> dict[str, Any]:
         return out
     finally:
         _closing(page)
+
+
+@probe("handoff_repeats")
+def handoff_repeats(session: ProbeSession) -> dict[str, Any]:
+    """The hand-off from the national portal, again, ``thresholds.repeats - 1`` times, each in a
+    fresh tab: a redirect that works two times in three is not "điều hướng chính xác"."""
+    from engine.journey import Journey
+    attempts = []
+    for index in range(2, session.target.thresholds.repeats + 1):
+        page = session.new_page()
+        repeat = Journey(page, session.journey.ctx, label=f"handoff-{index}-")
+        try:
+            repeat.national_portal()
+            ev = repeat.evidence
+            attempts.append({"attempt": index, "landing": ev.landing.to_dict() if ev.landing else None,
+                             "error": ev.handoff_error or ev.national_error, "challenge": ev.challenge,
+                             "elapsed_s": ev.handoff_elapsed_s})
+        finally:
+            repeat.detach()
+            _closing(repeat.page)
+    return {"attempts": attempts}
+
+
+NEEDS_NO_FORM.add("handoff_repeats")

@@ -307,7 +307,7 @@ def run_probes(journey: "Journey", names: set[str]) -> None:
 #: Probes that only look come first; those that fill the form on the portal's side next, in an
 #: order where none leaves behind what a later one tests (an uploaded file, a stored draft);
 #: full repeated submissions last.
-PROBE_ORDER = ("identity_account", "privacy", "after_submission", "required_fields", "input_validation",
+PROBE_ORDER = ("handoff_repeats", "identity_account", "privacy", "after_submission", "required_fields", "input_validation",
                "identity_crosscheck", "draft_persistence", "guidance", "esign", "mobile_layout", "repeats")
 
 #: Where portals put error messages: by a field, or in a summary at the top.
