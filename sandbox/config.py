@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -73,6 +73,15 @@ class Unit:
     national_name: str = ""
     base_url: str = ""             # set once the port is known
     host: str = ""
+    # The catalog (sandbox/catalog.py): what the national portal lists for this unit
+    # (`declared`, a superset of the `procedures` it really serves), per-service faults of
+    # the generated services, services whose national link points at another unit's portal
+    # (`misroute`: MaTTHC -> unit id), and the unit's second system, if any.
+    declared: list[str] = field(default_factory=list)
+    faults: dict[str, str] = field(default_factory=dict)
+    misroute: dict[str, str] = field(default_factory=dict)
+    catalog: dict | None = None    # the profile's `catalog:` settings, as written
+    second_system: "Unit | None" = None
 
     def k(self, name):
         return self.knobs[name]
@@ -126,5 +135,6 @@ def load_units(path: Path | None, procedures: dict[str, dict]) -> list[Unit]:
         name = e.get("name") or uid
         units.append(Unit(id=uid, name=name, index=i, code=code, agencies=agencies,
                           procedures=procs, knobs=knobs,
-                          national_name=e.get("national_name") or name))
+                          national_name=e.get("national_name") or name,
+                          declared=list(procs), catalog=e.get("catalog")))
     return units

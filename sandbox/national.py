@@ -20,8 +20,10 @@ def handoff_params(unit: Unit, ma: str, agency: str | None = None) -> dict:
             "MaDVC": f"{unit.code}-{ma.replace('.', '')}", "vneid": "1"}
 
 
-def handoff_url(unit: Unit, ma: str, agency: str | None = None) -> str:
-    return unit.base_url + "/dvc/tiep-nhan?" + urlencode(handoff_params(unit, ma, agency))
+def handoff_url(unit: Unit, ma: str, agency: str | None = None, base_url: str | None = None) -> str:
+    """The unit's hand-off address; `base_url` stands in for the unit's own when the
+    national portal's link for this service points somewhere else (a misroute)."""
+    return (base_url or unit.base_url) + "/dvc/tiep-nhan?" + urlencode(handoff_params(unit, ma, agency))
 
 
 def make_national_app(store: Store, units: list[Unit], procedures: dict, idp_url: str,
@@ -32,7 +34,13 @@ def make_national_app(store: Store, units: list[Unit], procedures: dict, idp_url
     by_id = {u.id: u for u in units}
 
     def offering(ma):
-        return [u for u in units if ma in u.procedures]
+        # what the national portal lists: the unit's declared services (some of which its
+        # own system may not have: see sandbox/catalog.py)
+        return [u for u in units if ma in (u.declared or u.procedures)]
+
+    def link(unit, ma, agency=None):
+        other = by_id.get(unit.misroute.get(ma, ""))
+        return handoff_url(unit, ma, agency, other.base_url if other else None)
 
     def page(template, status=200, **ctx):
         ctx.setdefault("site", "Cổng Dịch vụ công quốc gia")
@@ -46,7 +54,8 @@ def make_national_app(store: Store, units: list[Unit], procedures: dict, idp_url
 
     @app.get("/")
     def home():
-        return page("nat_home.html", title="Trang chủ", procs=list(procedures.values()))
+        return page("nat_home.html", title="Trang chủ",
+                    procs=[p for p in procedures.values() if not p.get("generated")])
 
     @app.get("/dang-nhap")
     def login():
@@ -84,19 +93,24 @@ def make_national_app(store: Store, units: list[Unit], procedures: dict, idp_url
         if ma not in procedures:
             abort(404)
         unit = by_id.get(request.args.get("unit", ""))
-        if unit is None or ma not in unit.procedures:
+        if unit is None or unit not in offering(ma):
             return page("message.html", 400, title="Chưa chọn đơn vị",
                         text="Vui lòng chọn Tỉnh/Thành phố, Bộ ngành thực hiện thủ tục.",
                         role="alert", links=[(f"/thu-tuc/{ma}", "Quay lại")])
         if not session.get("user"):
             return redirect("/dang-nhap?" + urlencode({"next": request.full_path}))
-        return redirect(handoff_url(unit, ma, request.args.get("agency")))
+        return redirect(link(unit, ma, request.args.get("agency")))
 
     def catalog():
-        return [{"MaTTHC": ma, "TenTTHC": p["TenTTHC"],
-                 "units": [{"unit": u.id, "name": u.national_name, "handoff_url": handoff_url(u, ma)}
-                           for u in offering(ma)]}
-                for ma, p in procedures.items()]
+        out = []
+        for ma, p in procedures.items():
+            us = offering(ma)
+            if p.get("generated") and not us:
+                continue  # in the generated pool, declared by no unit
+            out.append({"MaTTHC": ma, "TenTTHC": p["TenTTHC"],
+                        "units": [{"unit": u.id, "name": u.national_name, "handoff_url": link(u, ma)}
+                                  for u in us]})
+        return out
 
     @app.get("/danh-muc")
     def catalog_page():

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
+from .catalog import apply_catalog
 from .config import ProfileError, load_citizens, load_procedures, load_units
 from .idp import Provider, make_idp_app
 from .national import make_national_app
@@ -31,6 +32,14 @@ def unit_host(i: int) -> str:
     if n > 254:
         raise ProfileError("too many units for 127.0.0.x")
     return f"127.0.0.{n}"
+
+
+def second_system_host(i: int) -> str:
+    """The second system of the i-th unit (if it has one): 127.0.1.(10+i)."""
+    n = FIRST_UNIT + i
+    if n > 254:
+        raise ProfileError("too many units for 127.0.1.x")
+    return f"127.0.1.{n}"
 
 
 def bind_all(hosts: list[str], port: int, apps: list[LazyApp], attempts: int = 20):
@@ -84,11 +93,13 @@ def main(argv=None) -> int:
         citizens = load_citizens()
         procedures = load_procedures()
         units = load_units(args.profiles, procedures)
+        seconds = apply_catalog(units, procedures)
     except (ProfileError, OSError, ValueError) as e:
         print(f"sandbox: {e}", file=sys.stderr)
         return 2
 
-    hosts = [NATIONAL_HOST, IDP_HOST] + [unit_host(i) for i in range(len(units))]
+    hosts = ([NATIONAL_HOST, IDP_HOST] + [unit_host(i) for i in range(len(units))]
+             + [second_system_host(s.index) for s in seconds])
     lazies = [LazyApp() for _ in hosts]
     try:
         servers, port = bind_all(hosts, args.port, lazies)
@@ -118,6 +129,13 @@ def main(argv=None) -> int:
         c = provider.register_client(u.name, u.base_url)
         lazies[2 + i].app = make_unit_app(u, store, citizens, procedures, idp_url,
                                           c.client_id, c.client_secret, national_url)
+    for j, second in enumerate(seconds):   # a unit's second system: a portal of its own
+        k = 2 + len(units) + j
+        second.host = hosts[k]
+        second.base_url = f"http://{second.host}:{port}"
+        c = provider.register_client(second.name, second.base_url)
+        lazies[k].app = make_unit_app(second, store, citizens, procedures, idp_url,
+                                      c.client_id, c.client_secret, national_url)
 
     threads = []
     for s in servers:
@@ -135,6 +153,9 @@ def main(argv=None) -> int:
 
     urls = {"national": national_url, "idp": idp_url,
             "units": {u.id: u.base_url for u in units},
+            # not something a tester is told: where the units' second systems are (debugging)
+            "systems": {u.id: [u.base_url] + ([u.second_system.base_url] if u.second_system else [])
+                        for u in units if u.second_system},
             "test_system": True, "pid": os.getpid()}
     text = json.dumps(urls, ensure_ascii=False)
     write_atomic(args.urls_file, text + "\n")

@@ -431,12 +431,21 @@ def make_unit_app(unit: Unit, store: Store, citizens: dict, procedures: dict,
         if mode == "home" or (mode == "flaky" and n % int(K["handoff_flaky_every"]) == 0):
             return redirect("/")
         ma = request.args.get("MaTTHC", "")
+        # a generated service's own fault (sandbox/catalog.py); hand-written ones have none
+        fault = unit.faults.get(ma)
+        if fault == "error500":
+            return message("Lỗi hệ thống", "Lỗi máy chủ nội bộ. Thực hiện thất bại.", 500, role="alert")
+        if fault == "home":
+            return redirect("/")
+        if fault == "other_system" and unit.second_system is not None:
+            return redirect(unit.second_system.base_url + "/dvc/tiep-nhan?" + urlencode(request.args))
         session["handoff"] = {k: request.args.get(k, "") for k in
                               ["MaTTHC", "MaTTHCDP", "MaCoQuanThucHien", "MaDVC", "vneid"]}
         if mode != "not_found" and proc_or_none(ma) is None:
             # a procedure this unit does not offer: said at once, before any sign-in
             return not_found_service(404)
-        target = "/dvc/thong-bao-loi" if mode == "not_found" else f"/dvc/{ma}/nop-ho-so"
+        not_found = mode == "not_found" or fault == "not_found"
+        target = "/dvc/thong-bao-loi" if not_found else f"/dvc/{ma}/nop-ho-so"
         g = gate(target)
         return g if g is not None else redirect(target)
 

@@ -1,0 +1,132 @@
+"""The full-online catalog: tens of declared services per unit, some broken.
+
+procedures.yaml holds the hand-written procedures the browser journeys walk (2.000635);
+this module adds, deterministically, what a real catalog looks like around them: every
+unit declares a few dozen full-online services on the national portal, drawn from a shared
+pool of generated procedures, and a share of them does not work (see data/catalog.yaml for
+the kinds). Some units run a second system on a host of their own, where part of their
+services live. Nothing of the hand-written procedures changes.
+"""
+from __future__ import annotations
+
+import copy
+import random
+from pathlib import Path
+
+from .config import DATA, DEFAULT_KNOBS, ProfileError, Unit, load_yaml
+
+FAULT_KINDS = ("missing", "not_found", "home", "error500", "other_unit", "other_system")
+CATALOG_FILE = DATA / "catalog.yaml"
+SECOND_SYSTEM_SUFFIX = "~he-thong-2"
+
+
+def load_spec(path: Path | None = None) -> dict:
+    spec = load_yaml(path or CATALOG_FILE) or {}
+    for key in ("seed", "pool", "declared", "faults", "actions", "objects"):
+        if key not in spec:
+            raise ProfileError(f"{path or CATALOG_FILE}: missing `{key}`")
+    if spec["pool"] > len(spec["actions"]) * len(spec["objects"]):
+        raise ProfileError(f"{path or CATALOG_FILE}: pool larger than actions × objects")
+    return spec
+
+
+def generate_pool(spec: dict, taken: set[str]) -> dict[str, dict]:
+    """The shared pool: {MaTTHC: procedure}, codes d.dddddd not among `taken`."""
+    rng = random.Random(f"{spec['seed']}:pool")
+    names = [f"{a} {o}" for o in spec["objects"] for a in spec["actions"]]
+    rng.shuffle(names)
+    pool: dict[str, dict] = {}
+    used = set(taken)
+    for name in names[: spec["pool"]]:
+        while True:
+            code = f"{rng.choice('123')}.{rng.randrange(0, 1_000_000):06d}"
+            if code not in used:
+                break
+        used.add(code)
+        pool[code] = {
+            "MaTTHC": code, "TenTTHC": name, "generated": True,
+            "fields": [{"id": "noi_dung", "label": "Nội dung đề nghị", "type": "text", "required": True}],
+            "documents": [{"id": "don_de_nghi", "name": "Đơn đề nghị (bản chụp)", "required": True},
+                          {"id": "giay_to_khac", "name": "Giấy tờ khác (nếu có)", "required": False}],
+        }
+    return pool
+
+
+def _unit_settings(unit: Unit, spec: dict) -> tuple[int, dict[str, float]]:
+    own = unit.catalog or {}
+    if not isinstance(own, dict):
+        raise ProfileError(f"unit {unit.id}: `catalog` must be a mapping")
+    unknown = set(own) - {"declared", "faults"}
+    if unknown:
+        raise ProfileError(f"unit {unit.id}: catalog: unknown key(s) {sorted(unknown)}")
+    declared = own.get("declared", spec["declared"])
+    rng = random.Random(f"{spec['seed']}:{unit.id}:count")
+    if isinstance(declared, list) and len(declared) == 2:
+        count = rng.randint(int(declared[0]), int(declared[1]))
+    elif isinstance(declared, int) and declared >= 0:
+        count = declared
+    else:
+        raise ProfileError(f"unit {unit.id}: catalog: declared must be a number or [low, high]")
+    # units differ: the default shares are scaled per unit (0.3× to 2.5×, drawn from its id)
+    factor = rng.uniform(0.3, 2.5)
+    faults = {kind: share * factor for kind, share in spec["faults"].items()}
+    own_faults = own.get("faults", {})
+    if own_faults in ("none", None):
+        faults = {k: 0.0 for k in faults}
+    elif isinstance(own_faults, dict):
+        faults.update(own_faults)
+    else:
+        raise ProfileError(f"unit {unit.id}: catalog: faults must be a mapping or `none`")
+    for kind, share in faults.items():
+        if kind not in FAULT_KINDS:
+            raise ProfileError(f"unit {unit.id}: catalog: unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}")
+        if not isinstance(share, (int, float)) or not 0 <= share <= 1:
+            raise ProfileError(f"unit {unit.id}: catalog: fault {kind} share must be between 0 and 1")
+    if sum(faults.values()) > 1:
+        raise ProfileError(f"unit {unit.id}: catalog: fault shares add up to more than 1")
+    return count, faults
+
+
+def apply_catalog(units: list[Unit], procedures: dict[str, dict], spec: dict | None = None) -> list[Unit]:
+    """Add the generated services to `procedures` and to each unit (declared, served,
+    faults, misroutes). Returns the second systems (one Unit each, conforming knobs, serving
+    the services its parent hands over to it), in the order of their parents."""
+    spec = spec or load_spec()
+    pool = generate_pool(spec, set(procedures))
+    codes = list(pool)
+    procedures.update(pool)
+    seconds: list[Unit] = []
+    for unit in units:
+        count, shares = _unit_settings(unit, spec)
+        rng = random.Random(f"{spec['seed']}:{unit.id}")
+        chosen = sorted(rng.sample(codes, min(count, len(codes))))
+        order = chosen[:]
+        rng.shuffle(order)
+        faults: dict[str, str] = {}
+        for kind in FAULT_KINDS:
+            n = round(shares.get(kind, 0.0) * len(chosen))
+            for code in order[:n]:
+                faults[code] = kind
+            order = order[n:]
+        if "other_unit" in faults.values():
+            target = next((u for u in units if u.id != unit.id), None)
+            for code, kind in list(faults.items()):
+                if kind != "other_unit":
+                    continue
+                if target is None:
+                    faults.pop(code)
+                else:
+                    unit.misroute[code] = target.id
+        second_codes = [c for c in chosen if faults.get(c) == "other_system"]
+        unit.declared = unit.declared + chosen
+        unit.procedures = unit.procedures + [c for c in chosen if faults.get(c) not in ("missing", "other_system")]
+        unit.faults = faults
+        if second_codes:
+            second = Unit(id=unit.id + SECOND_SYSTEM_SUFFIX,
+                          name=f"Hệ thống một cửa điện tử ({unit.name})",
+                          index=unit.index, code=unit.code, agencies=copy.deepcopy(unit.agencies),
+                          procedures=second_codes, knobs=copy.deepcopy(DEFAULT_KNOBS),
+                          national_name=unit.national_name, declared=[])
+            unit.second_system = second
+            seconds.append(second)
+    return seconds
