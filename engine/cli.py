@@ -78,6 +78,16 @@ def cmd_run(args: argparse.Namespace, passthrough: list[str]) -> int:
     if code not in (0, 1) or not records:
         print("dvc-conformance: công cụ không chạy được đến cuối (xem thông báo ở trên).", file=sys.stderr)
         return EXIT_TOOL_ERROR
+    if not (args.no_sweep or args.k or args.criteria or args.shard or args.resume or args.scenarios):
+        # The nightly job: the catalog sweep (every declared service, over HTTP) into the same
+        # run, so the appendix has declared vs working counts beside the deep checks.
+        from engine import sweep
+        from engine.report import build_reports, summary_line
+        sweep.main(["--env", args.env, "--run-dir", args.run_dir, "--no-report"])
+        from engine.config import load_citizens, personal_strings
+        build_reports(Path(args.run_dir), known=personal_strings(load_citizens()))
+        print(summary_line(Path(args.run_dir)))
+        records = results_io.read_results(Path(args.run_dir))
     return EXIT_NONCONFORM if any(r["outcome"] in (CHUA_DAT, MOT_PHAN) for r in records) else EXIT_CONFORM
 
 
@@ -165,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-k", help="chọn mục theo biểu thức của pytest, ví dụ \"2.000635 and sso\"")
     run.add_argument("--headed", action="store_true", help="mở trình duyệt có giao diện")
     run.add_argument("--run-dir", help="thư mục kết quả của lần chạy")
+    run.add_argument("--no-sweep", action="store_true",
+                     help="không chạy rà soát danh mục (mặc định: chạy khi chạy toàn bộ kịch bản)")
     run.add_argument("--junit", action="store_true", help="ghi thêm junit.xml vào thư mục lần chạy")
     run.add_argument("--shard", metavar="i/n", help="chỉ chạy phân đoạn i trong n (đánh số từ 1), rồi gộp bằng 'merge'")
     run.add_argument("--resume", action="store_true",
@@ -177,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="dựng lại báo cáo từ results.jsonl của một lần chạy")
     report.add_argument("run_dir")
     sub.add_parser("criteria", help="liệt kê các tiêu chí theo thứ tự của Công văn")
+    sub.add_parser("sweep", add_help=False,
+                   help="rà soát nhanh mọi DVCTT đã công bố qua HTTP (xem: dvc-conformance sweep --help)")
     merge = sub.add_parser("merge", help="gộp kết quả các phân đoạn (run --shard i/n) thành một lần chạy và dựng báo cáo")
     merge.add_argument("out_dir", help="thư mục mới cho lần chạy gộp")
     merge.add_argument("shard_dirs", nargs="+", help="thư mục lần chạy của từng phân đoạn")
@@ -195,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     if "--" in argv:
         index = argv.index("--")
         argv, passthrough = argv[:index], argv[index + 1:]
+    if argv[:1] == ["sweep"]:  # its own options, defined beside it in engine/sweep.py
+        from engine import sweep
+        return sweep.main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return cmd_run(args, passthrough)
