@@ -1,6 +1,8 @@
 """Identity provider standing for VNeID: an OpenID Connect provider built on Authlib."""
 from __future__ import annotations
 
+import os
+
 import secrets
 import threading
 import time
@@ -16,8 +18,9 @@ from joserfc.jwk import RSAKey
 
 from .web import base_app
 
-CODE_TTL = 120          # seconds an authorization code stays valid
-TOKEN_TTL = 900         # access token / ID token lifetime
+# Lifetimes can be shortened for tests of expiry (the sandbox's own tests set them).
+CODE_TTL = int(os.environ.get("DVC_SANDBOX_CODE_TTL", 120))     # seconds an authorization code stays valid
+TOKEN_TTL = int(os.environ.get("DVC_SANDBOX_TOKEN_TTL", 900))   # access token / ID token lifetime
 CLAIMS = ["SoDinhDanh", "HoVaTen", "NgayThangNamSinh", "GioiTinh", "ThuongTru",
           "SoDienThoai", "ThuDienTu"]
 

@@ -12,18 +12,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_CLIENT_ID = "sandbox-test-client"
-TEST_CLIENT_SECRET = "test-secret-" + os.urandom(8).hex()
+# Random per test session, but one value even if this module is imported twice (as pytest's
+# conftest and as tests.sandbox.conftest).
+TEST_CLIENT_SECRET = os.environ.setdefault("DVC_TEST_CLIENT_SECRET", "test-secret-" + os.urandom(8).hex())
 TEST_CLIENT_BASE = "http://127.0.0.9:9"   # nothing listens: tests read the Location header
 
 
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory):
-    urls_file = tmp_path_factory.mktemp("sandbox") / "urls.json"
+def start_sandbox(folder: Path, **environment: str):
+    """Start a sandbox process with the test client registered; yield its URLs, then stop
+    it and check it stopped cleanly."""
+    urls_file = folder / "urls.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "sandbox", "--urls-file", str(urls_file), "--port", "0",
          "--extra-client", f"{TEST_CLIENT_ID}:{TEST_CLIENT_SECRET}@{TEST_CLIENT_BASE}"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **environment})
     line = proc.stdout.readline()
     if not line:
         proc.kill()
@@ -38,6 +41,11 @@ def sandbox(tmp_path_factory):
         proc.kill()
         raise
     assert proc.returncode == 0, proc.stderr.read()
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory):
+    yield from start_sandbox(tmp_path_factory.mktemp("sandbox"))
 
 
 @pytest.fixture(scope="session")
