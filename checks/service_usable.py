@@ -13,8 +13,6 @@ def service_usable(ev: Evidence, ctx: CheckContext) -> Verdict:
     unit = ctx.unit_name
     if ev.national_error:
         return khong_kiem_tra_duoc(f"không thực hiện được bước trên Cổng DVCQG ({ev.national_error})")
-    if ev.challenge:
-        return khong_kiem_tra_duoc(ev.stopped)
     submission = ev.submission
     facts = {"stopped": ev.stopped, "steps": [{"step": s.name, "advanced": s.advanced, "error": s.error}
                                               for s in ev.steps],

@@ -332,6 +332,9 @@ class CriterionItem(pytest.Item):
         evidence = self._evidence(state, unit_name, citizen)
         if isinstance(evidence, Exception):
             verdict = khong_kiem_tra_duoc(str(evidence))
+        elif evidence.challenge:
+            # An anti-bot page hid the portal: no criterion can be judged from what it showed.
+            verdict = khong_kiem_tra_duoc(evidence.stopped, landing_url=evidence.landing.url if evidence.landing else None)
         else:
             ctx = CheckContext(self.scenario, self.target, unit_name, evidence.unit_url, citizen)
             try:

@@ -20,13 +20,15 @@ def fault_run(sandbox, tmp_path_factory):
     data = yaml.safe_load((ROOT / "scenarios" / "2.000635.yaml").read_text(encoding="utf-8"))
     # One target per fault, after a conforming one: the run must go on past each fault.
     data["targets"] = [{"id": "tham-chieu", "unit": "tham-chieu"}] + [
-        {"id": unit, "unit": unit, "thresholds": {"navigation_timeout_s": 4}} for unit in FAULTS]
+        {"id": unit, "unit": unit, "thresholds": {"navigation_timeout_s": 4}} for unit in FAULTS] + [
+        # The first byte comes after 20 s: slow, not broken (the letter's "trên 15 giây").
+        {"id": "loi-cham-byte-dau", "unit": "loi-cham-byte-dau", "thresholds": {"navigation_timeout_s": 40}}]
     data.pop("criteria", None)
     (folder / "scenarios").mkdir()
     path = folder / "scenarios" / "2.000635.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return run_pytest_tool([path], folder / "run", "--dvc-criteria",
-                           "redirect,service_exists,sso,autofill,service_usable", urls_file=sandbox["urls_file"])
+                           "redirect,service_exists,sso,autofill,service_usable,response_time", urls_file=sandbox["urls_file"])
 
 
 def _record(run, target, criterion):
@@ -35,7 +37,7 @@ def _record(run, target, criterion):
 
 def test_the_run_goes_on_past_every_fault(fault_run):
     targets = {r["target"] for r in fault_run.records}
-    assert targets == {"tham-chieu", *FAULTS}, fault_run.output[-3000:]
+    assert targets == {"tham-chieu", "loi-cham-byte-dau", *FAULTS}, fault_run.output[-3000:]
     assert "Traceback" not in fault_run.output
     assert _record(fault_run, "tham-chieu", "redirect")["outcome"] == "dat"
 
@@ -62,3 +64,10 @@ def test_a_session_lost_mid_walk_is_named(fault_run):
     record = _record(fault_run, "het-phien", "service_usable")
     assert record["outcome"] == "chua_dat", record
     assert "đăng nhập lại giữa chừng" in record["sentence"] + str(record["evidence"]), record
+
+
+def test_a_slow_first_byte_is_slow_not_broken(fault_run):
+    assert _record(fault_run, "loi-cham-byte-dau", "redirect")["outcome"] == "dat"
+    record = _record(fault_run, "loi-cham-byte-dau", "response_time")
+    assert record["outcome"] == "chua_dat", record
+    assert "15 giây" in record["sentence"], record["sentence"]
