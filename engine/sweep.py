@@ -770,6 +770,26 @@ def single_system_verdict(unit_name: str, results: list[LinkResult]) -> Verdict:
                     f"điều hướng tới {len(systems)} hệ thống ({listed}).", **evidence)
 
 
+#: Classes meaning "the service handed over does not exist there" (the letter's
+#: "Thủ tục hành chính không tồn tại hoặc đơn vị chưa đăng ký tiếp nhận online").
+MISSING_CLASSES = ("error_text", "http_4xx")
+
+
+def service_exists_verdict(unit_name: str, results: list[LinkResult]) -> Verdict:
+    missing = [r for r in results if r.klass in MISSING_CLASSES]
+    landed = [r for r in results if r.klass in LANDED_CLASSES or r.klass in MISSING_CLASSES]
+    evidence = {"declared": len(results), "missing": len(missing),
+                "examples": [{"code": r.link.code, "url": r.link.url, "status": r.status, "detail": r.detail}
+                             for r in missing[:5]]}
+    if not landed:
+        return khong_kiem_tra_duoc("không DVCTT nào đã công bố đến được hệ thống của đơn vị", **evidence)
+    if not missing:
+        return dat(f"Các DVCTT đã công bố của {unit_name} đều có trên hệ thống được điều hướng tới.", **evidence)
+    codes = ", ".join(r.link.code for r in missing[:5]) + (", ..." if len(missing) > 5 else "")
+    return chua_dat(f"{len(missing)}/{len(results)} DVCTT đã công bố của {unit_name} được điều hướng tới dịch vụ "
+                    f"không tồn tại hoặc đơn vị chưa đăng ký tiếp nhận online (mã TTHC {codes}).", **evidence)
+
+
 def unit_record_of(unit_id: str, unit_name: str) -> dict[str, str]:
     from engine.config import load_units
     try:
@@ -783,7 +803,8 @@ def unit_record_of(unit_id: str, unit_name: str) -> dict[str, str]:
 
 def write_records(run_dir: Path, results: list[LinkResult], *, known_personal: Iterable[str] = (),
                   unit_records: dict[str, dict[str, str]] | None = None) -> list[dict[str, Any]]:
-    """Append the unit records (provided_on_portal, single_system) and the per-link lines."""
+    """Append the unit records (provided_on_portal, service_exists, single_system) and the
+    per-link lines."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     known = tuple(known_personal)
@@ -801,6 +822,7 @@ def write_records(run_dir: Path, results: list[LinkResult], *, known_personal: I
         start = min(r.started for r in unit_results)
         end = max(r.started + r.elapsed_s for r in unit_results)
         for criterion, verdict in (("provided_on_portal", provided_verdict(name, unit_results)),
+                                   ("service_exists", service_exists_verdict(name, unit_results)),
                                    ("single_system", single_system_verdict(name, unit_results))):
             record = {
                 "run_id": run_dir.name, "item": f"sweep[{unit_id}]::{criterion}", "code": "", "procedure": "",

@@ -123,7 +123,7 @@ def _records(run_dir: Path) -> dict[tuple[str, str], dict]:
 def test_records_in_the_results_format(swept):
     run, run_dir = swept
     records = _records(run_dir)
-    assert len(records) == 2 * len(UNITS)
+    assert len(records) == 3 * len(UNITS)
     keys = {"run_id", "item", "code", "procedure", "target", "unit", "criterion", "outcome", "sentence", "reason",
             "evidence", "duration_s", "finished_at", "dry_run"}
     for (unit, criterion), r in records.items():
@@ -144,6 +144,9 @@ def test_records_in_the_results_format(swept):
     assert "không thực hiện được" in partial["sentence"]
 
     assert records[("khong-ton-tai", "provided_on_portal")]["outcome"] == "chua_dat"
+    assert records[("tham-chieu", "service_exists")]["outcome"] == "dat"
+    missing = records[("khong-ton-tai", "service_exists")]
+    assert missing["outcome"] == "chua_dat" and "không tồn tại" in missing["sentence"], missing
     assert records[("khong-ton-tai", "provided_on_portal")]["sentence"].startswith("Chưa cung cấp DVCTT trên Cổng DVCQG")
     assert records[("loi-500", "provided_on_portal")]["outcome"] == "chua_dat"
 
