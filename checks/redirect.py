@@ -8,10 +8,9 @@ from checks.context import CheckContext
 from checks.registry import check
 from engine.journey import Evidence
 from engine.observe import PageObservation
+from engine.phrases import HOME_PATHS
 from engine.verdict import Verdict, chua_dat, dat, khong_kiem_tra_duoc, mot_phan
 
-#: Paths at which a portal shows its home page rather than a service.
-HOME_PATHS = {"", "/", "/index", "/index.html", "/home", "/trang-chu", "/portal"}
 
 
 def _sentence_fail(unit: str, why: str) -> str:

@@ -19,26 +19,8 @@ from engine.config import Environment
 from engine.observe import PageObservation, observe
 from engine.scenario import Action, FieldSpec, Scenario, Target
 
-#: What a portal says when the procedure handed over does not exist there.
-NOT_FOUND_PHRASES = (
-    "Thủ tục hành chính không tồn tại",
-    "chưa đăng ký tiếp nhận online",
-    "không tìm thấy thủ tục",
-    "dịch vụ không tồn tại",
-)
-#: Anti-bot interstitials (the real national portal answers every URL with 200 and one):
-#: what is behind them was not seen, so nothing can be judged from them.
-CHALLENGE_PHRASES = (
-    "Đang kiểm tra trình duyệt",
-    "xác minh bạn không phải là robot",
-    "Checking your browser",
-    "Just a moment",
-    "Verify you are human",
-)
-#: Headings or texts of pages that stand between a signed-in citizen and the form.
-LOGIN_PHRASES = ("đăng nhập", "tên đăng nhập", "mật khẩu")
-REGISTRATION_PHRASES = ("đăng ký tài khoản", "nhập lại mật khẩu", "tạo tài khoản")
-PASSWORD_CHANGE_PHRASES = ("đổi mật khẩu", "thay đổi mật khẩu")
+from engine.phrases import (CHALLENGE_PHRASES, LOGIN_PHRASES, NOT_FOUND_PHRASES,  # noqa: F401 (re-exported)
+                            PASSWORD_CHANGE_PHRASES, REGISTRATION_PHRASES, fill_template)
 
 DRY_RUN_PAGE = ("<!doctype html><html lang='vi'><meta charset='utf-8'><title>Chạy thử</title>"
                 "<p>Chạy thử (dry-run): yêu cầu nộp hồ sơ đã bị chặn trong trình duyệt, không gửi đến cổng.</p></html>")
@@ -106,19 +88,6 @@ class Evidence:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def fill_template(text: str, values: dict[str, Any]) -> str:
-    """Replace {name} and {a.b} with values; unknown names are left as they are."""
-    def replace(match: re.Match[str]) -> str:
-        current: Any = values
-        for part in match.group(1).split("."):
-            if isinstance(current, dict) and part in current:
-                current = current[part]
-            else:
-                return match.group(0)
-        return "" if current is None else str(current)
-    return re.sub(r"\{([A-Za-z_][\w.]*)\}", replace, text)
 
 
 def _describe(error: Exception) -> str:

@@ -43,7 +43,7 @@ def _values(environment: Environment) -> dict[str, Any]:
 
 
 def check_url(environment: Environment) -> str:
-    from engine.journey import fill_template
+    from engine.phrases import fill_template
     return fill_template(environment.login_check.get("goto") or "{national}/", _values(environment))
 
 

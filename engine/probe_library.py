@@ -195,7 +195,7 @@ def required_fields(s: ProbeSession) -> dict[str, Any]:
             if what == "file":
                 # A file the portal already holds for this dossier (from an earlier try) is not
                 # asked again: nothing to test then.
-                from engine.journey import fill_template
+                from engine.phrases import fill_template
                 name = fill_template(s.scenario.steps[index].fill[field_id], s.values).rsplit("/", 1)[-1]
                 if name and name in page.locator("body").inner_text():
                     out[what] = {"label": s.scenario.fields[field_id].label or field_id,

@@ -95,7 +95,7 @@ class ProbeSession:
 
     def fill(self, template: str, **extra: Any) -> str:
         """A template ({unit}, {national}, {code}, {dossier_code}...) filled for this target."""
-        from engine.journey import fill_template
+        from engine.phrases import fill_template
         values = dict(self.values)
         values["dossier_code"] = self.evidence.submission.get("dossier_code") or ""
         values.update(extra)

@@ -59,6 +59,7 @@ import yaml
 
 from engine import results as results_io
 from engine.masking import mask_record
+from engine.phrases import CHALLENGE_PHRASES, HOME_PATHS, NOT_FOUND_PHRASES, fill_template
 from engine.verdict import CHUA_DAT, DAT, KHONG_KIEM_TRA_DUOC, Verdict, chua_dat, dat, khong_kiem_tra_duoc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,24 +102,10 @@ TRANSIENT_STATUS = (502, 503, 504)
 #: Classes whose landing host is a system of the unit (for single_system).
 LANDED_CLASSES = (OK, "error_text", "home_page", "wrong_page", "gate", "login")
 
-#: What a portal says when the procedure handed over does not exist there (as engine.journey).
-NOT_FOUND_PHRASES = (
-    "Thủ tục hành chính không tồn tại",
-    "chưa đăng ký tiếp nhận online",
-    "không tìm thấy thủ tục",
-    "dịch vụ không tồn tại",
-)
+#: Generic error pages and the gates (registration, password change) seen over HTTP; the
+#: phrases the browser journey also uses come from engine.phrases.
 ERROR_PHRASES = ("Thực hiện thất bại", "Lỗi hệ thống", "Đã có lỗi xảy ra", "Không tìm thấy trang")
-CHALLENGE_PHRASES = (
-    "Đang kiểm tra trình duyệt",
-    "xác minh bạn không phải là robot",
-    "Checking your browser",
-    "Just a moment",
-    "Verify you are human",
-)
 GATE_PHRASES = ("đăng ký tài khoản", "tạo tài khoản", "đổi mật khẩu", "thay đổi mật khẩu")
-#: Paths at which a portal shows its home page rather than a service (as checks.redirect).
-HOME_PATHS = {"", "/", "/index", "/index.html", "/home", "/trang-chu", "/portal", "/portal/"}
 
 
 def _casefold(text: str) -> str:
@@ -564,18 +551,6 @@ class SignInError(RuntimeError):
     pass
 
 
-def _fill(text: str, values: dict[str, Any]) -> str:
-    def replace(match: re.Match[str]) -> str:
-        current: Any = values
-        for part in match.group(1).split("."):
-            if isinstance(current, dict) and part in current:
-                current = current[part]
-            else:
-                return match.group(0)
-        return "" if current is None else str(current)
-    return re.sub(r"\{([A-Za-z_][\w.]*)\}", replace, text)
-
-
 async def sign_in_with_steps(client: httpx.AsyncClient, steps: Iterable[Any], values: dict[str, Any]) -> str:
     """Play an environment's login steps (goto, click, fill, select, wait_for_text) with plain
     HTTP: a click on a link follows it, a click on a form's button posts the form with what
@@ -589,13 +564,13 @@ async def sign_in_with_steps(client: httpx.AsyncClient, steps: Iterable[Any], va
     for action in steps:
         kind, value = action.kind, action.value
         if kind == "goto":
-            response = await client.get(_fill(str(value), values), follow_redirects=True)
+            response = await client.get(fill_template(str(value), values), follow_redirects=True)
             url, body, filled = str(response.url), response.text, {}
         elif kind in ("fill", "select"):
-            label = _fill(str(value.get("label", "")), values)
-            filled[label] = _fill(str(value.get("value", "")), values)
+            label = fill_template(str(value.get("label", "")), values)
+            filled[label] = fill_template(str(value.get("value", "")), values)
         elif kind == "click":
-            wanted = norm(_fill(str(value if not isinstance(value, dict) else value.get("text", "")), values))
+            wanted = norm(fill_template(str(value if not isinstance(value, dict) else value.get("text", "")), values))
             parser = _FormParser()
             parser.feed(body)
             form = _pick_form(parser, wanted, filled)
@@ -621,8 +596,8 @@ async def sign_in_with_steps(client: httpx.AsyncClient, steps: Iterable[Any], va
             if response.status_code >= 400:
                 raise SignInError(f"HTTP {response.status_code} tại {url}")
         elif kind == "wait_for_text":
-            if norm(_fill(str(value), values)) not in norm(page_text(body)):
-                raise SignInError(f"không thấy “{_fill(str(value), values)}” sau khi đăng nhập ({url})")
+            if norm(fill_template(str(value), values)) not in norm(page_text(body)):
+                raise SignInError(f"không thấy “{fill_template(str(value), values)}” sau khi đăng nhập ({url})")
     return url
 
 
