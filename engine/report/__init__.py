@@ -25,7 +25,9 @@ def build_reports(run_dir: Path, known: Iterable[str] = ()) -> dict[str, Path]:
     """Write every report format into the run folder; the run is read (and masked) once."""
     run_dir = Path(run_dir)
     view = read_run(run_dir, known)
-    return {
+    from engine.report.history import write_history
+    history = write_history(run_dir)  # before the HTML, which shows it
+    return {**({"history": history} if history else {}),
         "html": write_html_report(run_dir, view=view),
         "json": write_json_summary(run_dir, view=view),
     }

@@ -337,8 +337,48 @@ def _unit_detail(unit: UnitReport, run_dir: Path) -> str:
     return "".join(parts)
 
 
+def _run_time(run_id: str) -> str:
+    """A run's name (its start, yyyymmdd-hhmmss) as a reader writes dates: dd/mm/yyyy hh:mm."""
+    return format_datetime(run_id) if re.fullmatch(r"\d{8}-\d{6}", run_id) else run_id
+
+
+def _sparkline(points: list[int], width: int = 120, height: int = 24) -> str:
+    """Failing criteria over the runs, as a line a reader takes in at a glance."""
+    top = max(max(points), 1)
+    step = width / max(len(points) - 1, 1)
+    coords = " ".join(f"{i * step:.1f},{height - 2 - (p / top) * (height - 4):.1f}" for i, p in enumerate(points))
+    label = "Số tiêu chí chưa đạt qua các lần chạy: " + ", ".join(map(str, points))
+    return (f'<svg class="trend" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+            f'aria-label="{esc(label)}"><title>{esc(label)}</title>'
+            f'<polyline fill="none" stroke="#cf222e" stroke-width="2" points="{coords}"/></svg>')
+
+
+def _changes(view: RunView, run_dir: Path) -> str:
+    """What changed since the previous run (history.json), with a trend per unit."""
+    from engine.report.history import FIXED, NEW_FAILURE, STILL_FAILING, read_history
+    history = read_history(run_dir)
+    if not history:
+        return ""
+    names = {u.id: u.unit.get("name", u.id) for u in view.units}
+    rows = []
+    for unit_id, trend in history["trend"].items():
+        changes = [c for c in history["changes"] if c["unit"] == unit_id
+                   and c["status"] in (NEW_FAILURE, FIXED, STILL_FAILING)]
+        items = "".join(
+            f"<li>{esc(criterion_title(c['criterion']))}: <strong>{esc(c['label'])}</strong>"
+            + (f" (từ lần chạy {esc(_run_time(c['since']))})" if c.get("since") else "") + "</li>"
+            for c in changes)
+        rows.append(f'<tr><td><a href="#u-{esc(unit_id)}">{esc(names.get(unit_id, unit_id))}</a></td>'
+                    f"<td>{_sparkline([t['chua_dat'] for t in trend])}</td>"
+                    f"<td>{'<ul>' + items + '</ul>' if items else 'không đổi'}</td></tr>")
+    return (f'<h2 id="thay-doi">Thay đổi so với lần chạy trước ({esc(_run_time(history["previous_run"]))})</h2>'
+            '<div class="scroll"><table><thead><tr><th scope="col">Đơn vị</th>'
+            '<th scope="col">Xu hướng (số tiêu chí chưa đạt)</th><th scope="col">Thay đổi</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
 def render_html(view: RunView, run_dir: Path) -> str:
-    body = (_header(view) + _appendix(view) + _heat_map(view)
+    body = (_header(view) + _changes(view, run_dir) + _appendix(view) + _heat_map(view)
             + "<h2>Chi tiết theo đơn vị</h2>"
             + "".join(_unit_detail(u, run_dir) for u in view.units))
     if not view.records:
