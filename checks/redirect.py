@@ -38,8 +38,8 @@ def redirect(ev: Evidence, ctx: CheckContext) -> Verdict:
     if ev.national_error:
         return khong_kiem_tra_duoc(f"không thực hiện được bước trên Cổng DVCQG ({ev.national_error})",
                                    start=ev.handoff_start)
-    if ev.challenge:
-        return khong_kiem_tra_duoc(ev.stopped, landing_url=ev.landing.url if ev.landing else None)
+    # An anti-bot page in front of the portal is decided once for every criterion, in the
+    # plugin, before any check runs.
     landing = ev.landing
     facts = {"chain": ev.handoff_chain, "parameters": ev.handoff_params, "elapsed_s": ev.handoff_elapsed_s,
              "landing_url": landing.url if landing else None,

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
@@ -59,10 +58,6 @@ class Environment:
 
     def unit_url(self, unit_id: str) -> str | None:
         return self.units.get(unit_id)
-
-    def host_of(self, unit_id: str) -> str | None:
-        url = self.unit_url(unit_id)
-        return urlsplit(url).netloc if url else None
 
 
 def _read(path: Path) -> Any:

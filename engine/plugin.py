@@ -174,13 +174,13 @@ def _start_sandbox_if_needed(config: pytest.Config) -> None:
     if config.option.collectonly or not _runs_scenarios(config) or not environment_uses_sandbox(env_path) \
             or (existing and Path(existing).exists()):
         return
-    from engine.sandbox_process import SandboxError, SandboxProcess
+    from engine.sandbox_process import SandboxError, SandboxProcess, export_urls
     process = SandboxProcess()
     try:
         process.start()
     except SandboxError as error:
         raise pytest.UsageError(str(error)) from None
-    os.environ[SANDBOX_URLS_VARIABLE] = str(process.urls_file)
+    export_urls(process, SANDBOX_URLS_VARIABLE)
     atexit.register(process.stop)
     config.add_cleanup(process.stop)
 
@@ -260,7 +260,7 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path):
     return None
 
 
-class ScenarioError_(Exception):
+class ScenarioCollectionError(Exception):
     """Collection failure carrying the Vietnamese, file:line message."""
 
 
@@ -275,12 +275,12 @@ class ScenarioFile(pytest.File):
             scenario = load_scenario(self.path, criteria=checks.CRITERION_IDS, units=state.units,
                                      citizens=state.citizens, display=display)
         except ScenarioError as error:
-            raise ScenarioError_(str(error)) from None
+            raise ScenarioCollectionError(str(error)) from None
         for target in scenario.targets:
             yield TargetNode.from_parent(self, name=f"{scenario.code}[{target.id}]", scenario=scenario, target=target)
 
     def repr_failure(self, excinfo, style=None):
-        if isinstance(excinfo.value, ScenarioError_):
+        if isinstance(excinfo.value, ScenarioCollectionError):
             return f"Kịch bản không hợp lệ:\n{excinfo.value}"
         return super().repr_failure(excinfo, style)
 
