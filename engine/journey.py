@@ -488,6 +488,14 @@ class Journey:
         started = time.monotonic()
         clickable(page, button).click()
         page.wait_for_load_state("load")
+        if not ev.submission["intercepted"]:
+            # A single-page form submits with fetch and writes the outcome into the same page:
+            # wait for its success text or an error, not only for a page load.
+            outcome_shown = page.get_by_text(scenario.success_text).or_(page.locator("[role=alert]"))
+            try:
+                outcome_shown.first.wait_for(timeout=self.ctx.target.thresholds.navigation_timeout_s * 1000)
+            except (PlaywrightError, PlaywrightTimeout):
+                pass  # judged below from what the page shows
         record.elapsed_s = round(time.monotonic() - started, 3)
         outcome = self.look("submission")
         ev.submission["status"] = outcome.status

@@ -277,7 +277,9 @@ class ScenarioFile(pytest.File):
         except ScenarioError as error:
             raise ScenarioCollectionError(str(error)) from None
         for target in scenario.targets:
-            yield TargetNode.from_parent(self, name=f"{scenario.code}[{target.id}]", scenario=scenario, target=target)
+            # Each target sees the scenario as its portal shows it (its software family applied).
+            shown, resolved = scenario.for_target(target)
+            yield TargetNode.from_parent(self, name=f"{scenario.code}[{target.id}]", scenario=shown, target=resolved)
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ScenarioCollectionError):

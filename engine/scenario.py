@@ -66,7 +66,11 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
 
 @lru_cache(maxsize=None)
 def _schema(name: str) -> dict[str, Any]:
-    return json.loads(resources.files("engine.schema").joinpath(name).read_text(encoding="utf-8"))
+    schema = json.loads(resources.files("engine.schema").joinpath(name).read_text(encoding="utf-8"))
+    if name != "scenario.json":
+        # Other files (portal families) reuse the scenario's definitions, e.g. its probes block.
+        schema["$defs"] = {**_schema("scenario.json")["$defs"], **schema.get("$defs", {})}
+    return schema
 
 
 def _problem(doc: MarkedDocument, path: tuple[Any, ...], message: str, hint: str = "", key: bool = False) -> Problem:
@@ -149,6 +153,7 @@ class FieldSpec:
     label: str | None = None
     selector: str | None = None
     expect: str | None = None  # the identity claim this field should be prefilled with
+    name: str | None = None    # the field's name on the portal (a family's field_selector uses it)
     format: str | None = None
     kind: str = "text"
     required: bool = True
@@ -274,6 +279,8 @@ class Target:
     criteria: tuple[str, ...]
     thresholds: Thresholds
     probes: ProbeSettings = field(default_factory=ProbeSettings)
+    family: str | None = None  # the portal's software family (engine/families.py)
+    form: dict[str, Any] = field(default_factory=dict)  # what this portal does differently
 
 
 @dataclass(frozen=True)
@@ -292,6 +299,13 @@ class Scenario:
     targets: tuple[Target, ...]
     back: str = "Quay lại"  # the form's button to the previous step
     probes: ProbeSettings = field(default_factory=ProbeSettings)
+    families: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def for_target(self, target: Target) -> tuple["Scenario", Target]:
+        """The scenario and target as this target's portal shows them (its family applied)."""
+        from engine.families import apply_family
+        return apply_family(self, target, self.families.get(target.family) if target.family else None,
+                            target.form)
 
 
 DEFAULT_NATIONAL_PORTAL = (
@@ -334,14 +348,19 @@ def load_scenario(path: Path | str, *, criteria: tuple[str, ...], units: dict[st
         raise ScenarioError([_problem(doc, (), "gốc tệp phải là một khối (mapping) với code, name, form, targets")])
     problems = schema_problems(doc, "scenario.json")
     data = doc.data
+    families: dict[str, Any] = {}
     if not problems:
         problems += _semantic_problems(doc, criteria, units, citizens)
+        if any("family" in t or "form" in t for t in data["targets"]):
+            from engine.families import load_families
+            families = load_families(path) if any("family" in t for t in data["targets"]) else {}
+            problems += _family_problems(doc, families)
     if problems:
         raise ScenarioError(problems)
 
     base = _thresholds(data.get("thresholds"), Thresholds())
-    fields = {fid: FieldSpec(fid, f.get("label"), f.get("selector"), f.get("expect"), f.get("format"),
-                             f.get("kind", "text"), f.get("required", True))
+    fields = {fid: FieldSpec(fid, f.get("label"), f.get("selector"), f.get("expect"), f.get("name"),
+                             f.get("format"), f.get("kind", "text"), f.get("required", True))
               for fid, f in data["form"]["fields"].items()}
     steps = tuple(StepSpec(s["name"], s.get("heading", s["name"]), tuple(s.get("fields", ())),
                            {k: str(v) for k, v in (s.get("fill") or {}).items()}, s.get("next"), s.get("submit"))
@@ -351,13 +370,16 @@ def load_scenario(path: Path | str, *, criteria: tuple[str, ...], units: dict[st
     targets = []
     for t in data["targets"]:
         entry = t.get("entry") or {}
+        family = families.get(t["family"]) if t.get("family") else None
+        probes_base = _probe_settings(family.probes, scenario_probes) if family else scenario_probes
         targets.append(Target(
             id=t["id"], unit=t["unit"], test_system=t.get("test_system"),
             unit_option=entry.get("unit_option"), agency_option=entry.get("agency_option"),
             direct_entry=t.get("direct_entry"), unit_login=_actions(t.get("unit_login")),
             criteria=tuple(t.get("criteria") or scenario_criteria),
             thresholds=_thresholds(t.get("thresholds"), base),
-            probes=_probe_settings(t.get("probes"), scenario_probes)))
+            probes=_probe_settings(t.get("probes"), probes_base),
+            family=t.get("family"), form=t.get("form") or {}))
     national = data.get("national_portal")
     return Scenario(
         source=source, code=data["code"], name=data["name"], citizen=data.get("citizen", "cong-dan-1"),
@@ -366,7 +388,32 @@ def load_scenario(path: Path | str, *, criteria: tuple[str, ...], units: dict[st
         fields=fields, steps=steps,
         submit_request=data["form"].get("submit_request", "**/nop-ho-so/nop"),
         success_text=data["form"].get("success_text", "Nộp hồ sơ thành công"),
-        targets=tuple(targets), back=data["form"].get("back", "Quay lại"), probes=scenario_probes)
+        targets=tuple(targets), back=data["form"].get("back", "Quay lại"), probes=scenario_probes,
+        families=families)
+
+
+def _family_problems(doc: MarkedDocument, families: dict[str, Any]) -> list[Problem]:
+    """A target's family must exist and fit the scenario's steps; its overrides must name real fields."""
+    from engine.families import screens_problem
+    data = doc.data
+    problems: list[Problem] = []
+    field_ids = list(data["form"]["fields"])
+    for i, target in enumerate(data["targets"]):
+        name = target.get("family")
+        if name is not None:
+            if name not in families:
+                hint = did_you_mean(name, list(families)) if families else \
+                    "chưa có tệp họ phần mềm nào (scenarios/families/<họ>.yaml)"
+                problems.append(_problem(doc, ("targets", i, "family"), f"họ phần mềm {name!r} không tồn tại", hint))
+            else:
+                why = screens_problem(families[name], len(data["form"]["steps"]))
+                if why:
+                    problems.append(_problem(doc, ("targets", i, "family"), why))
+        for fid in ((target.get("form") or {}).get("fields") or {}):
+            if fid not in field_ids:
+                problems.append(_problem(doc, ("targets", i, "form", "fields", fid), f"trường {fid!r} không tồn tại",
+                                         did_you_mean(fid, field_ids), key=True))
+    return problems
 
 
 def _semantic_problems(doc: MarkedDocument, criteria: tuple[str, ...], units: dict[str, Any] | None,

@@ -20,7 +20,7 @@ CITIZEN = {"HoVaTen": "Nguyễn Văn An", "SoDinhDanh": "001090000001", "SoDienT
 
 @pytest.fixture(scope="module")
 def scenario():
-    return load_scenario(ROOT / "scenarios" / "2.000635.yaml", criteria=checks.CRITERION_IDS)
+    return load_scenario(ROOT / "sandbox" / "scenarios" / "2.000635.yaml", criteria=checks.CRITERION_IDS)
 
 
 @pytest.fixture

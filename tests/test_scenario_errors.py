@@ -53,7 +53,7 @@ def test_snippet_shows_the_offending_lines():
     assert "17 |     unit: tham-chiu" in str(caught.value)
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted([*(ROOT / "scenarios").glob("*.yaml"), *(ROOT / "sandbox" / "scenarios").glob("*.yaml")]), ids=lambda p: str(p.relative_to(ROOT)))
 def test_shipped_scenarios_load(path):
     scenario = _load(path)
     assert scenario.targets and scenario.steps
@@ -67,7 +67,7 @@ def test_plugin_stops_collection_on_a_bad_scenario(pytester_bad_dir=None):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "scenarios"
         folder.mkdir()
-        (folder / "2.000635.yaml").write_text((ROOT / "scenarios" / "2.000635.yaml").read_text(encoding="utf-8"),
+        (folder / "2.000635.yaml").write_text((ROOT / "sandbox" / "scenarios" / "2.000635.yaml").read_text(encoding="utf-8"),
                                               encoding="utf-8")
         (folder / "1.001731.yaml").write_text((CORPUS / "09-unknown-unit.yaml").read_text(encoding="utf-8"),
                                               encoding="utf-8")

@@ -61,7 +61,7 @@ def run_tool(sandbox, tmp_path):
     """Run the tool on scenario files against the shared sandbox; return its results."""
     def run(*args: str, scenarios: list[Path] | None = None, env_file: Path | None = None) -> ToolRun:
         run_dir = tmp_path / f"run-{len(list(tmp_path.glob('run-*')))}"
-        return run_pytest_tool(scenarios or [ROOT / "scenarios"], run_dir, *args,
+        return run_pytest_tool(scenarios or [ROOT / "sandbox" / "scenarios"], run_dir, *args,
                                urls_file=sandbox["urls_file"], env_file=env_file)
     return run
 

@@ -30,7 +30,7 @@ def backbone_run(sandbox, tmp_path_factory):
     """One run of the real 2.000635 scenario over all six v1 profiles."""
     folder = tmp_path_factory.mktemp("backbone")
     run_dir = folder / "run"
-    scenario = write_scenario(folder, ROOT / "scenarios" / "2.000635.yaml", targets=list(EXPECTED))
+    scenario = write_scenario(folder, ROOT / "sandbox" / "scenarios" / "2.000635.yaml", targets=list(EXPECTED))
     return run_pytest_tool([scenario], run_dir,
                            "--dvc-criteria", "redirect,service_exists,sso,autofill",
                            "--junitxml", str(run_dir / "junit.xml"), "-rA", urls_file=sandbox["urls_file"])
@@ -98,7 +98,7 @@ def test_two_workers_keep_a_trace_per_failing_target(run_tool, tmp_path):
     """``-n 2`` walks each target once (its items stay on one worker) and
     ``--tracing retain-on-failure`` keeps the trace of the failing target only."""
     from tests.e2e.conftest import write_scenario
-    scenario = write_scenario(tmp_path, ROOT / "scenarios" / "2.000635.yaml", targets=["tham-chieu", "ve-trang-chu"])
+    scenario = write_scenario(tmp_path, ROOT / "sandbox" / "scenarios" / "2.000635.yaml", targets=["tham-chieu", "ve-trang-chu"])
     run = run_tool("-n", "2", "--tracing", "retain-on-failure", "--dvc-criteria", "redirect,sso",
                    scenarios=[scenario])
     items = [r["item"] for r in run.records]

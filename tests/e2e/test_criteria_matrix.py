@@ -76,7 +76,7 @@ LETTER_WORDS = {
 def matrix_run(sandbox, tmp_path_factory) -> ToolRun:
     """One run of the tool (two workers) over the targets of the matrix, each limited to its criteria."""
     base = tmp_path_factory.mktemp("matrix")
-    data = yaml.safe_load((ROOT / "scenarios" / "2.000635.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((ROOT / "sandbox" / "scenarios" / "2.000635.yaml").read_text(encoding="utf-8"))
     targets = {t["id"]: t for t in data["targets"]}
     data["targets"] = []
     for target_id, expected in EXPECTED.items():
@@ -145,7 +145,7 @@ def test_probes_never_submit_nor_process_on_a_production_target(sandbox, tmp_pat
     from tests.e2e.test_dry_run import _dossiers_at_server
     criteria = ["stability", "response_time", "progress_notification", "result_storage", "privacy", "esign",
                 "service_usable"]
-    data = yaml.safe_load((ROOT / "scenarios" / "2.000635.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((ROOT / "sandbox" / "scenarios" / "2.000635.yaml").read_text(encoding="utf-8"))
     target = next(t for t in data["targets"] if t["id"] == "tham-chieu")
     data["targets"] = [dict(target, test_system=False, criteria=criteria, thresholds={"repeats": 3})]
     (tmp_path / "scenarios").mkdir()

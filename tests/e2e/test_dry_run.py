@@ -33,7 +33,7 @@ def _dossiers_at_server(urls: dict) -> list[str]:
 @pytest.mark.parametrize("test_system", [False, True], ids=["production", "test-system"])
 def test_submission_reaches_the_portal_only_on_test_systems(tmp_path, test_system):
     with SandboxProcess() as urls:
-        scenario = write_scenario(tmp_path, ROOT / "scenarios" / "2.000635.yaml", targets=["tham-chieu"])
+        scenario = write_scenario(tmp_path, ROOT / "sandbox" / "scenarios" / "2.000635.yaml", targets=["tham-chieu"])
         text = scenario.read_text(encoding="utf-8").replace(
             "unit: tham-chieu", f"unit: tham-chieu\n  test_system: {str(test_system).lower()}", 1)
         scenario.write_text(text, encoding="utf-8")

@@ -18,7 +18,7 @@ def _run(tmp_path, profiles, run_name: str):
     process = SandboxProcess(extra_args=["--profiles", str(profiles)] if profiles else None)
     try:
         process.start()
-        scenario = write_scenario(tmp_path / run_name, ROOT / "scenarios" / "2.000635.yaml", targets=["tham-chieu"])
+        scenario = write_scenario(tmp_path / run_name, ROOT / "sandbox" / "scenarios" / "2.000635.yaml", targets=["tham-chieu"])
         return run_pytest_tool([scenario], tmp_path / "runs" / run_name, "--dvc-criteria", "sso,autofill",
                                urls_file=process.urls_file)
     finally:

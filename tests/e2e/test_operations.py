@@ -56,7 +56,7 @@ def _raw_items(run_dir: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     base = tmp_path_factory.mktemp("operations")
-    return write_scenario(base, ROOT / "scenarios" / "2.000635.yaml", targets=TARGETS)
+    return write_scenario(base, ROOT / "sandbox" / "scenarios" / "2.000635.yaml", targets=TARGETS)
 
 
 @pytest.fixture(scope="module")

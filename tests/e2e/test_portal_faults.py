@@ -17,7 +17,7 @@ FAULTS = ["loi-het-gio", "loi-500", "loi-ngat-ket-noi", "loi-vong-lap", "thach-t
 def fault_run(sandbox, tmp_path_factory):
     import yaml
     folder = tmp_path_factory.mktemp("faults")
-    data = yaml.safe_load((ROOT / "scenarios" / "2.000635.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((ROOT / "sandbox" / "scenarios" / "2.000635.yaml").read_text(encoding="utf-8"))
     # One target per fault, after a conforming one: the run must go on past each fault.
     data["targets"] = [{"id": "tham-chieu", "unit": "tham-chieu"}] + [
         {"id": unit, "unit": unit, "thresholds": {"navigation_timeout_s": 4}} for unit in FAULTS] + [

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_flaky_handoff_is_partial_and_a_steady_one_passes(run_tool, tmp_path):
-    scenario = write_scenario(tmp_path, ROOT / "scenarios" / "2.000635.yaml",
+    scenario = write_scenario(tmp_path, ROOT / "sandbox" / "scenarios" / "2.000635.yaml",
                               targets=["tham-chieu", "dieu-huong-chap-chon"])
     text = scenario.read_text(encoding="utf-8").replace(
         "unit: tham-chieu\n", "unit: tham-chieu\n  thresholds:\n    repeats: 3\n", 1)

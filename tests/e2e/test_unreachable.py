@@ -30,7 +30,7 @@ login:
     - goto: "{{national}}/"
     - click: "Đăng nhập"
 """, encoding="utf-8")
-    run = run_pytest_tool([ROOT / "scenarios" / "2.000635.yaml"], tmp_path / "run", "-k", "tham-chieu",
+    run = run_pytest_tool([ROOT / "sandbox" / "scenarios" / "2.000635.yaml"], tmp_path / "run", "-k", "tham-chieu",
                           env_file=env, timeout=300)
     records = run.records
     assert records, run.output
