@@ -1,18 +1,19 @@
 """branding — no outdated agency names: every page the walk saw, against the names retired by
-the 2025 reorganisation (engine/data/retired_names.yaml)."""
+the 2025 reorganisation (the units registry, engine/data/units_registry.yaml)."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from functools import lru_cache
-from importlib import resources
-
-import yaml
 
 from checks.context import CheckContext
 from checks.registry import check
 from engine.journey import Evidence
+from engine.units import registry
 from engine.verdict import Verdict, chua_dat, dat, khong_kiem_tra_duoc
+
+VN = dt.timezone(dt.timedelta(hours=7))
 
 
 def normalise(text: str) -> str:
@@ -25,14 +26,48 @@ def normalise(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def retired_names() -> list[dict]:
-    raw = yaml.safe_load(resources.files("engine.data").joinpath("retired_names.yaml").read_text(encoding="utf-8"))
+    """Every retired name of the registry with its compiled spellings."""
     entries = []
-    for group in ("ministries", "provinces"):
-        for item in raw.get(group) or []:
-            spellings = [item["name"], *(item.get("aliases") or [])]
-            patterns = [re.compile(r"(?<!\w)" + re.escape(normalise(s)) + r"(?!\w)") for s in spellings]
-            entries.append({"name": item["name"], "now": item.get("now", ""), "patterns": patterns})
+    for item in registry().retired_names():
+        spellings = [item["name"], *item["aliases"]]
+        patterns = [re.compile(r"(?<!\w)" + re.escape(normalise(s)) + r"(?!\w)") for s in spellings]
+        entries.append({**item, "since": dt.date.fromisoformat(item["since"]), "patterns": patterns})
     return entries
+
+
+def today() -> dt.date:
+    return dt.datetime.now(VN).date()
+
+
+def names_for(unit_id: str, as_of: dt.date) -> list[dict]:
+    """The retired names a portal of ``unit_id`` is judged against on ``as_of``.
+
+    Why not every name everywhere: the sandbox's replica reproduces the 79 units as the letter
+    saw them on 05/6/2025, and the letter flagged outdated names only where it says so (Bộ Khoa
+    học và Công nghệ, Bộ Nội vụ). The ministries' names were retired on 01/3/2025, before the
+    letter, so they count on every portal. The provinces' names were retired on 01/7/2025, after
+    it: the replica of "Tỉnh Yên Bái" legitimately shows its own name, and so does a real portal
+    of a unit that no longer exists. So a province's name counts only
+      - on or after 01/7/2025 (the run's date),
+      - on the portal of the 2025 province it was merged into (the id of "Tỉnh Lào Cai" is the
+        id of the June-2025 Lào Cai, which kept its name): that portal must not still present
+        itself as "Tỉnh Yên Bái"; a merged-away unit's own portal (yen-bai) is not judged on
+        province names (it *is* the old unit), nor is an unchanged province, a ministry or a
+        lab unit,
+      - and only the names merged into that province: another province named on a page (a
+        place of birth in a list) is not the portal's branding.
+    A replica of an absorbing province (lao-cai as of June 2025) shows its own name, which was
+    kept, so it is not flagged either."""
+    province = registry().province_2025(unit_id)
+    out = []
+    for entry in retired_names():
+        if as_of < entry["since"]:
+            continue
+        if entry["kind"] == "province":
+            if province is None or province.id != unit_id or unit_id not in entry["now_ids"]:
+                continue
+        out.append(entry)
+    return out
 
 
 def pages_seen(ev: Evidence) -> list[tuple[str, str]]:
@@ -52,10 +87,11 @@ def branding(ev: Evidence, ctx: CheckContext) -> Verdict:
     pages = pages_seen(ev)
     if not pages:
         return khong_kiem_tra_duoc(ev.stopped or "không quan sát được trang nào của đơn vị")
+    applicable = names_for(ev.unit_id, today())
     found: dict[str, dict] = {}
     for url, text in pages:
         lowered = normalise(text)
-        for entry in retired_names():
+        for entry in applicable:
             for pattern in entry["patterns"]:
                 match = pattern.search(lowered)
                 if match and entry["name"] not in found:

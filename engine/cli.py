@@ -6,6 +6,7 @@ builds the reports and ends with a one-line summary. Exit codes, for schedulers 
 0 every judged criterion conforms, 1 some units do not conform, 2 the tool could not run,
 3 the saved login session of a real portal is missing or expired (nothing was run).
 
+``agreement`` compares a run with the findings of the letter (engine/agreement.py);
 ``merge`` builds one run folder from the folders of shards (``run --shard i/n``);
 ``login`` saves a hand-made login session for the real portals.
 """
@@ -194,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     merge = sub.add_parser("merge", help="gộp kết quả các phân đoạn (run --shard i/n) thành một lần chạy và dựng báo cáo")
     merge.add_argument("out_dir", help="thư mục mới cho lần chạy gộp")
     merge.add_argument("shard_dirs", nargs="+", help="thư mục lần chạy của từng phân đoạn")
+    agreement = sub.add_parser("agreement", help="so khớp kết quả một lần chạy với kết luận của Công văn 4975/VPCP-KSTT")
+    from engine.agreement import add_arguments as agreement_arguments
+    agreement_arguments(agreement)
     login = sub.add_parser("login", help="đăng nhập bằng tay một lần trên cổng thật và lưu phiên (ngoài kho mã)")
     login.add_argument("--env", dest="env_file", required=True,
                        help="tệp môi trường, hoặc tên của nó trong config/environments/")
@@ -215,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return cmd_run(args, passthrough)
+    if args.command == "agreement":
+        from engine.agreement import main_args
+        return main_args(args)
     return {"sandbox": cmd_sandbox, "report": cmd_report, "criteria": cmd_criteria, "merge": cmd_merge,
             "login": cmd_login}[args.command](args)
 

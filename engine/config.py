@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +35,10 @@ class Unit:
 
 
 def load_units() -> dict[str, Unit]:
-    raw = yaml.safe_load(resources.files("engine.data").joinpath("units.yaml").read_text(encoding="utf-8"))
-    return {uid: Unit(uid, u["name"], u["section"]) for uid, u in raw.items()}
+    """Every unit a target may name: the letter's 79 and the sandbox's lab units, from the
+    units registry (engine/units.py), in the letter's order."""
+    from engine.units import registry
+    return {u.id: Unit(u.id, u.name, u.section) for u in registry().units()}
 
 
 @dataclass
@@ -104,6 +105,17 @@ def load_environment(path: Path | str = DEFAULT_ENVIRONMENT) -> Environment:
 def environment_uses_sandbox(path: Path | str) -> bool:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     return data.get("addresses") == "sandbox"
+
+
+def sandbox_start_args(path: Path | str) -> list[str]:
+    """Arguments for ``python -m sandbox`` when the tool starts the sandbox for this environment
+    (``sandbox: {set: all}`` in the environment file: which portals to start)."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    wanted = data.get("sandbox") or {}
+    args = ["--set", str(wanted["set"])] if wanted.get("set") else []
+    if wanted.get("units"):
+        args += ["--units", ",".join(wanted["units"])]
+    return args
 
 
 def load_citizens(path: Path | str = DEFAULT_CITIZENS) -> dict[str, dict[str, str]]:

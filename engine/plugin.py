@@ -174,8 +174,9 @@ def _start_sandbox_if_needed(config: pytest.Config) -> None:
     if config.option.collectonly or not _runs_scenarios(config) or not environment_uses_sandbox(env_path) \
             or (existing and Path(existing).exists()):
         return
+    from engine.config import sandbox_start_args
     from engine.sandbox_process import SandboxError, SandboxProcess, export_urls
-    process = SandboxProcess()
+    process = SandboxProcess(extra_args=sandbox_start_args(env_path))
     try:
         process.start()
     except SandboxError as error:

@@ -974,8 +974,9 @@ def main(argv: list[str] | None = None) -> int:
     previous_urls = os.environ.get(SANDBOX_URLS_VARIABLE)
     try:
         if environment_uses_sandbox(args.env) and not _sandbox_alive(sandbox_addresses()):
+            from engine.config import sandbox_start_args
             from engine.sandbox_process import SandboxProcess, export_urls
-            process = SandboxProcess()
+            process = SandboxProcess(extra_args=sandbox_start_args(args.env))
             process.start()
             export_urls(process, SANDBOX_URLS_VARIABLE)
         env = load_environment(args.env)

@@ -1,5 +1,7 @@
 """The run's findings as one JSON document (``summary.json`` in the run folder), for
-dashboards, CI gates and the merge of nightly runs: what the HTML page shows, without layout."""
+dashboards, CI gates and the merge of nightly runs: what the HTML page shows, without layout.
+"appendix" is the letter's table (engine/report/appendix.py); "appendix_2025" the same with the
+provinces grouped by the 34 in force since 01/7/2025."""
 from __future__ import annotations
 
 import json
@@ -7,6 +9,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
+from engine.report.appendix import appendix
 from engine.report.paragraph import RunView, read_run
 
 
@@ -22,6 +25,8 @@ def summary_data(view: RunView) -> dict[str, Any]:
              "paragraph": u.lines, "criteria": u.outcomes}
             for u in view.units
         ],
+        "appendix": appendix(view),
+        "appendix_2025": appendix(view, rollup="2025"),
     }
 
 

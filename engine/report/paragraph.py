@@ -78,11 +78,14 @@ def compose_paragraph(records: list[dict[str, Any]]) -> list[str]:
 
     Strengths (đạt) first, in criterion order; then the first weakness (chưa đạt, một phần)
     introduced by "Tuy nhiên, ", then the others; then one line naming what could not be
-    checked and why; "không áp dụng" is left out; last, the procedure codes checked.
-    The same sentence from several procedures is said once."""
+    checked and why; "không áp dụng" is left out; last, the procedure codes walked, as the
+    letter ends a unit: "(Đã kiểm tra điểm đối với mã TTHC ...)". The same sentence from several
+    procedures is said once; a criterion judged both ways on different procedures names the
+    procedure of each sentence (``_sentences``)."""
     ordered = sorted(records, key=lambda r: criterion_rank(r["criterion"]))  # stable: codes keep their order
-    strengths = _unique(_as_sentence(r["sentence"]) for r in ordered if r["outcome"] == DAT)
-    weaknesses = _unique(_as_sentence(r["sentence"]) for r in ordered if r["outcome"] in (CHUA_DAT, MOT_PHAN))
+    said = _sentences(ordered)
+    strengths = _unique(said[id(r)] for r in ordered if r["outcome"] == DAT)
+    weaknesses = _unique(said[id(r)] for r in ordered if r["outcome"] in (CHUA_DAT, MOT_PHAN))
 
     lines = list(strengths)
     if weaknesses:
@@ -99,6 +102,36 @@ def compose_paragraph(records: list[dict[str, Any]]) -> list[str]:
     if codes:
         lines.append(f"(Đã kiểm tra điểm đối với mã TTHC {', '.join(codes)})")
     return lines
+
+
+def _sentences(records: list[dict[str, Any]]) -> dict[int, str]:
+    """Each record's sentence as the paragraph says it. Where one criterion was judged both
+    ways on different procedures (đạt on one, chưa đạt on another), each sentence names its
+    procedures, "... (mã TTHC 1.001731).", as the letter does when it cites an example:
+    otherwise the paragraph would say a thing and its opposite with no way to tell which."""
+    judged_by_criterion: dict[str, dict[str, set[str]]] = {}
+    for record in records:
+        if record["outcome"] in (DAT, MOT_PHAN, CHUA_DAT) and (record.get("code") or "").strip():
+            side = "dat" if record["outcome"] == DAT else "khong"
+            judged_by_criterion.setdefault(record["criterion"], {}).setdefault(side, set()).add(record["code"].strip())
+    mixed = {c for c, sides in judged_by_criterion.items() if len(sides) == 2}
+    codes_of: dict[tuple[str, str], list[str]] = {}
+    for record in records:
+        if record["criterion"] in mixed and record["outcome"] in (DAT, MOT_PHAN, CHUA_DAT):
+            key = (record["criterion"], _as_sentence(record["sentence"]))
+            codes = codes_of.setdefault(key, [])
+            code = (record.get("code") or "").strip()
+            if code and code not in codes:
+                codes.append(code)
+    out: dict[int, str] = {}
+    for record in records:
+        sentence = _as_sentence(record["sentence"])
+        codes = codes_of.get((record["criterion"], sentence))
+        if codes and record["outcome"] in (DAT, MOT_PHAN, CHUA_DAT):
+            body, end = (sentence[:-1], sentence[-1]) if sentence[-1] in ".!?…" else (sentence, ".")
+            sentence = f"{body} (mã TTHC {', '.join(codes)}){end}"
+        out[id(record)] = sentence
+    return out
 
 
 def _not_checked_line(records: list[dict[str, Any]]) -> str:
