@@ -2,33 +2,22 @@
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import socket
 import struct
-import threading
-from datetime import datetime
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
-from flask import Response, abort, redirect, render_template, request, session
+from flask import Response, abort, redirect, render_template, request, send_from_directory, session
 
 from .config import Unit
+from .families import entry_url, register_family
+from .families.model import LAST_STEP, SIGN_PROVIDERS, STEP_TITLES, SUBMIT_FAILED_TEXT, FormModel
 from .oidc_client import finish_login, register_client
 from .store import Store, now_text
-from .web import base_app, date_vn
+from .web import HERE, base_app
 
-PHONE_RE = re.compile(r"^0(3|5|7|8|9)\d{8}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-DATE_RE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
-PHONE_PATTERN = "0(3|5|7|8|9)[0-9]{8}"
-EMAIL_PATTERN = r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+"
 NOT_FOUND_TEXT = "Thủ tục hành chính không tồn tại hoặc đơn vị chưa đăng ký tiếp nhận online"
-MISMATCH_TEXT = "Thông tin không khớp với CSDLQG về dân cư"
-CCCD_DOC = {"id": "cccd", "name": "Căn cước công dân (bản chụp)", "required": True}
-STEP_TITLES = {1: "Thông tin người yêu cầu", 2: "Thông tin liên hệ", 3: "Nội dung yêu cầu",
-               4: "Thành phần hồ sơ", 5: "Xác nhận và nộp hồ sơ"}
-LAST_STEP = 5
-SIGN_PROVIDERS = ["VNPT-CA", "Viettel-CA", "FPT-CA"]
 
 
 class _Reset(ConnectionResetError):
@@ -41,10 +30,10 @@ def make_unit_app(unit: Unit, store: Store, citizens: dict, procedures: dict,
     app.config["SESSION_COOKIE_NAME"] = "dvc_session"
     vneid = register_client(app, idp_url, client_id, client_secret)
     K = unit.knobs
-    forms: dict[str, dict] = {}          # sid -> MaTTHC -> form state
-    forms_lock = threading.Lock()
+    model = FormModel(unit, store, citizens, procedures)
     local_accounts: dict[str, dict] = {}  # username -> {"password", "SoDinhDanh"}
     header_name = K["header_name"] or unit.name
+    family = K.get("family", "paged")
 
     # ------------------------------------------------------------------ helpers
     def page(template, status=200, **ctx):
@@ -86,199 +75,8 @@ def make_unit_app(unit: Unit, store: Store, citizens: dict, procedures: dict,
         session.pop("next", None)
         return redirect(nxt if nxt.startswith("/") else "/")
 
-    def sid():
-        if "sid" not in session:
-            session["sid"] = secrets.token_urlsafe(16)
-        return session["sid"]
-
-    def state(ma):
-        with forms_lock:
-            return forms.setdefault(sid(), {}).setdefault(
-                ma, {"values": {}, "files": {}, "signed": {}, "done": set()})
-
-    def reset_state(ma):
-        with forms_lock:
-            forms.get(sid(), {}).pop(ma, None)
-
-    def citizen_record():
-        u = session.get("user") or {}
-        return citizens.get(u.get("SoDinhDanh", ""), u)
-
-    def proc_or_none(ma):
-        if ma not in unit.procedures:
-            return None
-        return procedures.get(ma)
-
-    def applicant_types(proc):
-        return proc.get("applicant_types") or [{"id": "ban-than", "name": "Người yêu cầu"}]
-
-    def documents_for(proc, st):
-        types = applicant_types(proc)
-        chosen = st["values"].get("doi_tuong") or types[0]["id"]
-        if K["guidance"] != "full":
-            chosen = types[0]["id"]
-        docs = [d for d in proc.get("documents", [])
-                if not d.get("applicant_types") or chosen in d["applicant_types"]]
-        if K["require_cccd_upload"]:
-            docs = [CCCD_DOC] + docs
-        return docs
-
-    # ------------------------------------------------------------------ field models
-    def step_fields(n, proc, st):
-        """The fields of step n, each a dict the template renders."""
-        v = st["values"]
-        keep = K["drafts"] != "none"
-        user = session.get("user") or {}
-        prefill = K["prefill"]
-        req = True  # marked required on screen in every profile
-
-        def val(name, default=""):
-            if keep and name in v:
-                return v[name]
-            return default
-
-        fields = []
-        if n == 1:
-            types = applicant_types(proc)
-            if K["guidance"] != "none":
-                fields.append({"id": "doi_tuong", "label": "Đối tượng thực hiện", "type": "select",
-                               "required": req, "value": val("doi_tuong", types[0]["id"]),
-                               "options": [(t["id"], t["name"]) for t in types]})
-            ro = prefill and K["identity_crosscheck"]
-            fields += [
-                {"id": "ho_ten", "label": "Họ và tên", "type": "text", "required": req,
-                 "value": val("ho_ten", user.get("HoVaTen", "") if prefill else ""),
-                 "readonly": ro, "autocomplete": "name"},
-                {"id": "ngay_sinh", "label": "Ngày sinh", "type": "text", "required": req,
-                 "value": val("ngay_sinh", date_vn(user.get("NgayThangNamSinh", "")) if prefill else ""),
-                 "readonly": ro, "placeholder": "dd/mm/yyyy", "hint": "Định dạng: dd/mm/yyyy"},
-                {"id": "so_dinh_danh", "label": "Số định danh cá nhân", "type": "text",
-                 "required": req, "inputmode": "numeric",
-                 "value": val("so_dinh_danh", user.get("SoDinhDanh", "") if prefill else ""),
-                 "readonly": ro},
-            ]
-            g_opts = [("Nam", "Nam"), ("Nữ", "Nữ")]
-            g_val = val("gioi_tinh", user.get("GioiTinh", "") if prefill else "")
-            if not g_val:
-                g_opts = [("", "-- Chọn giới tính --")] + g_opts
-            fields += [
-                {"id": "gioi_tinh", "label": "Giới tính", "type": "select", "required": req,
-                 "value": g_val, "options": g_opts},
-                {"id": "dia_chi", "label": "Địa chỉ thường trú", "type": "text", "required": req,
-                 "value": val("dia_chi", user.get("ThuongTru", "") if prefill else "")},
-            ]
-        elif n == 2:
-            phone = {"id": "so_dien_thoai", "label": "Số điện thoại", "type": "text",
-                     "required": req, "autocomplete": "tel",
-                     "value": val("so_dien_thoai", user.get("SoDienThoai", "") if prefill else "")}
-            if K["phone_validation"] == "full":
-                phone.update(type="tel", pattern=PHONE_PATTERN, inputmode="tel",
-                             hint="10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09",
-                             title="Số điện thoại di động 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09")
-            email = {"id": "thu_dien_tu", "label": "Thư điện tử", "type": "text",
-                     "required": req, "autocomplete": "email",
-                     "value": val("thu_dien_tu", user.get("ThuDienTu", "") if prefill else "")}
-            if K["email_validation"] == "full":
-                email.update(type="email", pattern=EMAIL_PATTERN,
-                             title="Địa chỉ thư điện tử, ví dụ: ten@example.vn")
-            fields += [phone, email]
-        elif n == 3:
-            if K["eform"]:
-                for f in proc.get("fields", []):
-                    d = {"id": f["id"], "label": f["label"], "type": f.get("type", "text"),
-                         "required": bool(f.get("required")),
-                         "value": val(f["id"], str(f.get("default", "")))}
-                    if d["type"] == "select":
-                        d["options"] = [("", "-- Chọn --")] + [(o, o) for o in f.get("options", [])]
-                    if d["type"] == "number":
-                        d["min"], d["max"] = f.get("min"), f.get("max")
-                    fields.append(d)
-            else:
-                fields.append({"id": "to_khai", "label": "Tờ khai đã điền", "type": "file",
-                               "required": True, "uploaded": st["files"].get("to_khai") if keep else None,
-                               "download": (f"/dvc/{proc['MaTTHC']}/mau-to-khai", "Tải mẫu tờ khai")})
-        elif n == 4:
-            for d in documents_for(proc, st):
-                fields.append({"id": "doc_" + d["id"], "label": d["name"], "type": "file",
-                               "required": bool(d.get("required")),
-                               "uploaded": st["files"].get("doc_" + d["id"]) if keep else None,
-                               "signed": st["signed"].get("doc_" + d["id"]) if keep else None,
-                               "esign": K["esign"] != "none"})
-        return fields
-
-    def validate(n, fields, form, files, st):
-        """Returns (values, new_files, errors, form_error)."""
-        values, new_files, errors = {}, {}, {}
-        form_error = None
-        for f in fields:
-            if f["type"] == "file":
-                fs = files.get(f["id"])
-                if fs and fs.filename:
-                    data = fs.read()
-                    new_files[f["id"]] = {"name": fs.filename, "size": len(data)}
-                elif f["required"] and K["required_checks"] and not st["files"].get(f["id"]):
-                    errors[f["id"]] = f"Vui lòng tải lên {f['label']}."
-                continue
-            raw = form.get(f["id"], "")
-            value = raw.strip() if isinstance(raw, str) else ""
-            values[f["id"]] = value
-            if not value:
-                if f["required"] and K["required_checks"]:
-                    verb = "chọn" if f["type"] == "select" else "nhập"
-                    errors[f["id"]] = f"Vui lòng {verb} {f['label'][0].lower() + f['label'][1:]}."
-                continue
-            fid = f["id"]
-            if fid == "ngay_sinh":
-                m = DATE_RE.match(value)
-                ok = False
-                if m:
-                    try:
-                        datetime(int(m[3]), int(m[2]), int(m[1]))
-                        ok = True
-                    except ValueError:
-                        pass
-                if not ok:
-                    errors[fid] = "Ngày sinh không hợp lệ (định dạng dd/mm/yyyy)."
-            elif fid == "so_dinh_danh" and K["identity_crosscheck"] and not re.fullmatch(r"\d{12}", value):
-                errors[fid] = "Số định danh cá nhân gồm 12 chữ số."
-            elif fid == "so_dien_thoai":
-                mode = K["phone_validation"]
-                if mode == "full" and not PHONE_RE.match(value):
-                    errors[fid] = ("Số điện thoại không hợp lệ: cần 10 chữ số, bắt đầu bằng "
-                                   "03, 05, 07, 08 hoặc 09.")
-                elif mode == "length" and len(value) != 10:
-                    errors[fid] = "Số điện thoại phải có đúng 10 ký tự."
-            elif fid == "thu_dien_tu" and K["email_validation"] == "full" and not EMAIL_RE.match(value):
-                errors[fid] = "Thư điện tử không hợp lệ (ví dụ: ten@example.vn)."
-            elif f["type"] == "number":
-                try:
-                    num = int(value)
-                    if (f.get("min") is not None and num < f["min"]) or (
-                            f.get("max") is not None and num > f["max"]):
-                        raise ValueError
-                except ValueError:
-                    errors[fid] = f"{f['label']} phải là số từ {f.get('min')} đến {f.get('max')}."
-            elif f["type"] == "select":
-                if value not in [o[0] for o in f["options"]]:
-                    errors[fid] = f"Giá trị của {f['label']} không hợp lệ."
-        if n == 1 and K["identity_crosscheck"] and not errors:
-            rec = citizen_record()
-            expected = {"ho_ten": rec.get("HoVaTen", ""),
-                        "ngay_sinh": date_vn(rec.get("NgayThangNamSinh", "")),
-                        "so_dinh_danh": rec.get("SoDinhDanh", "")}
-            bad = [k for k, e in expected.items()
-                   if values.get(k) and " ".join(values[k].split()) != e]
-            if bad:
-                form_error = MISMATCH_TEXT
-                for k in bad:
-                    errors[k] = MISMATCH_TEXT
-        return values, new_files, errors, form_error
-
-    def first_open_step(st):
-        for i in range(1, LAST_STEP):
-            if i not in st["done"]:
-                return i
-        return LAST_STEP
+    state, proc_or_none, first_open_step = model.state, model.proc_or_none, model.first_open_step
+    step_fields, validate, summary = model.step_fields, model.validate, model.summary
 
     def render_step(ma, proc, n, st, fields, errors=None, form_error=None):
         return page("unit_step.html", proc=proc, n=n, last=LAST_STEP,
@@ -288,28 +86,9 @@ def make_unit_app(unit: Unit, store: Store, citizens: dict, procedures: dict,
                     draft_key=f"draft:{unit.id}:{ma}:{n}",
                     summary=summary(proc, st) if n == LAST_STEP else None)
 
-    def summary(proc, st):
-        rows = []
-        labels = {}
-        for i in range(1, 4):
-            for f in step_fields(i, proc, {**st, "values": st["values"]}):
-                labels[f["id"]] = f
-        for fid, f in labels.items():
-            if f["type"] == "file":
-                up = st["files"].get(fid)
-                rows.append((f["label"], up["name"] if up else "(chưa có)"))
-            else:
-                v = st["values"].get(fid, "")
-                if f["type"] == "select":
-                    v = dict(f["options"]).get(v, v)
-                rows.append((f["label"], v))
-        for d in documents_for(proc, st):
-            up = st["files"].get("doc_" + d["id"])
-            txt = up["name"] if up else "(không có)"
-            if up and st["signed"].get("doc_" + d["id"]):
-                txt += f" — đã ký số ({st['signed']['doc_' + d['id']]})"
-            rows.append((d["name"], txt))
-        return rows
+    def family_entry(ma):
+        """Another family's portal has no paged form: its entry is elsewhere."""
+        return None if family == "paged" else redirect(entry_url(family, ma))
 
     # ------------------------------------------------------------------ global behaviour
     @app.before_request
@@ -445,7 +224,7 @@ def make_unit_app(unit: Unit, store: Store, citizens: dict, procedures: dict,
             # a procedure this unit does not offer: said at once, before any sign-in
             return not_found_service(404)
         not_found = mode == "not_found" or fault == "not_found"
-        target = "/dvc/thong-bao-loi" if not_found else f"/dvc/{ma}/nop-ho-so"
+        target = "/dvc/thong-bao-loi" if not_found else entry_url(family, ma)
         g = gate(target)
         return g if g is not None else redirect(target)
 
@@ -469,6 +248,8 @@ def make_unit_app(unit: Unit, store: Store, citizens: dict, procedures: dict,
             return g
         if proc is None:
             return not_found_service()
+        if family != "paged":
+            return family_entry(ma)
         state(ma)
         return redirect(f"/dvc/{ma}/nop-ho-so/buoc-1")
 
@@ -494,43 +275,33 @@ def make_unit_app(unit: Unit, store: Store, citizens: dict, procedures: dict,
         g = gate(f"/dvc/{ma}/nop-ho-so/buoc-{n}")
         if g is not None:
             return g
+        if family != "paged":
+            return family_entry(ma)
         st = state(ma)
         if request.method == "GET":
             open_step = first_open_step(st)
             if n > open_step:
                 return redirect(f"/dvc/{ma}/nop-ho-so/buoc-{open_step}")
-            slow = K["slow_step"]
-            if slow and int(slow.get("step", 0)) == n:
-                store.sleep(float(slow.get("seconds", 0)))
+            model.slow(n)
             return render_step(ma, proc, n, st, step_fields(n, proc, st))
         # POST
         action = request.form.get("action", "next")
         fields = step_fields(n, proc, st)
         if action == "back":
-            if K["drafts"] != "none":
-                for f in fields:
-                    if f["type"] != "file" and f["id"] in request.form:
-                        st["values"][f["id"]] = request.form.get(f["id"], "").strip()
+            model.keep_on_back(fields, request.form, st)
             return redirect(f"/dvc/{ma}/nop-ho-so/buoc-{max(1, n - 1)}")
         if n == LAST_STEP:
             return redirect(f"/dvc/{ma}/nop-ho-so/buoc-{n}")
         values, new_files, errors, form_error = validate(n, fields, request.form, request.files, st)
-        signed = {k[len("ky_so_"):]: v for k, v in request.form.items()
-                  if k.startswith("ky_so_") and v in SIGN_PROVIDERS}
+        signed = model.signed_from(request.form)
         if errors:
             shown = step_fields(n, proc, st)
             for f in shown:
                 if f["type"] != "file":
                     f["value"] = values.get(f["id"], f["value"])
             return render_step(ma, proc, n, st, shown, errors, form_error)
-        st["values"].update(values)
-        st["files"].update(new_files)
-        st["signed"].update({k: v for k, v in signed.items() if k in st["files"]})
-        st["done"].add(n)
-        if K["session_expiry_after_step"] == n and not session.get("expired_once"):
-            session.pop("user", None)
-            session["expired_once"] = True
-            session["next"] = f"/dvc/{ma}/nop-ho-so/buoc-{n + 1}"
+        model.accept_step(n, st, values, new_files, signed)
+        if model.expire_after(n, f"/dvc/{ma}/nop-ho-so/buoc-{n + 1}"):
             return redirect("/dang-nhap?het-phien=1")
         return redirect(f"/dvc/{ma}/nop-ho-so/buoc-{n + 1}")
 
@@ -542,27 +313,28 @@ def make_unit_app(unit: Unit, store: Store, citizens: dict, procedures: dict,
         g = gate(f"/dvc/{ma}/nop-ho-so/buoc-{LAST_STEP}")
         if g is not None:
             return g
+        if family != "paged":
+            return family_entry(ma)
         st = state(ma)
         if first_open_step(st) != LAST_STEP:
             return redirect(f"/dvc/{ma}/nop-ho-so/buoc-{first_open_step(st)}")
-        mode = K["submit_failure"]
-        n = store.count(unit.id + ":submit")
-        if mode == "always" or (mode == "every_2nd" and n % 2 == 0):
-            return message("Thực hiện thất bại",
-                           "Thực hiện thất bại. Đã có lỗi xảy ra trong quá trình nộp hồ sơ, "
-                           "vui lòng thử lại sau.", 500, role="alert",
+        if model.submit_fails():
+            return message("Thực hiện thất bại", SUBMIT_FAILED_TEXT, 500, role="alert",
                            links=[(f"/dvc/{ma}/nop-ho-so/buoc-{LAST_STEP}", "Quay lại")])
-        ho = session.get("handoff") or {}
-        agency = next((a for a in unit.agencies if a["ma"] == ho.get("MaCoQuanThucHien")),
-                      unit.agencies[0])
-        owner = dict(citizen_record())
-        owner.pop("password", None)
-        d = store.new_dossier(unit, ma, owner, st["values"], st["files"])
-        d["agency"] = agency
-        d["TenTTHC"] = proc["TenTTHC"]
-        reset_state(ma)
+        d = model.record_dossier(ma, proc, st)
         return page("unit_success.html", title="Nộp hồ sơ thành công", d=d, proc=proc,
                     progress=K["progress_page"], draft_prefix=f"draft:{unit.id}:{ma}:")
+
+    # ------------------------------------------------------------------ other families
+    @app.get("/static/<path:name>")
+    def static_file(name):
+        # served by the unit itself: a portal's scripts come from its own host, no CDN
+        return send_from_directory(HERE / "static", name)
+
+    if family != "paged":
+        register_family(family, SimpleNamespace(
+            app=app, unit=unit, K=K, store=store, model=model, page=page, message=message,
+            not_found_service=not_found_service, gate=gate, login_entry=login_entry))
 
     # ------------------------------------------------------------------ after submission
     def own_dossier(code):
