@@ -40,6 +40,7 @@ DEFAULT_KNOBS: dict = {
     "result_storage": "signed",        # signed | unsigned | none
     "bot_challenge": False,            # every page is a JS challenge page
     "session_expiry_after_step": None, # n: the session expires when leaving step n
+    "family": "paged",                 # paged | formio | eform: the portal software (sandbox/families)
 }
 
 CHOICES = {
@@ -54,6 +55,7 @@ CHOICES = {
     "submit_failure": {"never", "every_2nd", "always"},
     "public_lookup": {"status_only", "full_details"},
     "result_storage": {"signed", "unsigned", "none"},
+    "family": {"paged", "formio", "eform"},
 }
 
 
@@ -82,14 +84,21 @@ class Unit:
     misroute: dict[str, str] = field(default_factory=dict)
     catalog: dict | None = None    # the profile's `catalog:` settings, as written
     second_system: "Unit | None" = None
+    # The replica (replica.yaml): the letter's section ("bo" | "dia_phuong") and numbering,
+    # and what the national portal lists for the unit without a full-online link (`listed`:
+    # procedures of the unit that are not full-online, counted in the letter's "total").
+    section: str = ""
+    stt: int | None = None
+    listed: list[str] = field(default_factory=list)
 
     def k(self, name):
         return self.knobs[name]
 
 
 def load_yaml(path: Path):
+    # libyaml's loader when there is one: the replica's files take ~1 s with the pure-Python one
     with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def load_citizens(path: Path | None = None) -> dict[str, dict]:
@@ -102,7 +111,17 @@ def load_procedures(path: Path | None = None) -> dict[str, dict]:
     return {str(p["MaTTHC"]): p for p in data}
 
 
-def load_units(path: Path | None, procedures: dict[str, dict]) -> list[Unit]:
+def lab_procedures(procedures: dict[str, dict]) -> list[str]:
+    """The hand-written procedures a lab profile offers when it lists none: all but those
+    marked `lab: false` (added for the replica's units)."""
+    return [code for code, p in procedures.items() if p.get("lab", True) and not p.get("generated")]
+
+
+def load_units(path: Path | None, procedures: dict[str, dict], offset: int = 0,
+               only: list[str] | None = None) -> list[Unit]:
+    """The units of a profiles file (profiles.yaml, replica.yaml). `offset`: the position of
+    the file's first unit among all units (it sets the unit's address and default code);
+    `only`: keep just these ids (each keeps the position it has in the file)."""
     path = Path(path or DEFAULT_PROFILES)
     data = load_yaml(path) or {}
     entries = data.get("units") if isinstance(data, dict) else None
@@ -110,11 +129,14 @@ def load_units(path: Path | None, procedures: dict[str, dict]) -> list[Unit]:
         raise ProfileError(f"{path}: no `units:` list")
     units: list[Unit] = []
     seen = set()
-    for i, e in enumerate(entries):
+    for j, e in enumerate(entries):
+        i = offset + j
         uid = e.get("id")
         if not uid or uid in seen:
-            raise ProfileError(f"{path}: unit #{i + 1}: missing or duplicate id {uid!r}")
+            raise ProfileError(f"{path}: unit #{j + 1}: missing or duplicate id {uid!r}")
         seen.add(uid)
+        if only is not None and uid not in only:
+            continue
         knobs = copy.deepcopy(DEFAULT_KNOBS)
         for k, v in (e.get("knobs") or {}).items():
             if k not in DEFAULT_KNOBS:
@@ -128,7 +150,9 @@ def load_units(path: Path | None, procedures: dict[str, dict]) -> list[Unit]:
             {"ma": f"{code}-UBX", "ten": "Ủy ban nhân dân cấp xã"},
             {"ma": f"{code}-HCC", "ten": "Trung tâm Phục vụ hành chính công"},
         ]
-        procs = [str(p) for p in (e.get("procedures") or list(procedures))]
+        # `procedures: []` is a unit whose system serves none of the hand-written procedures
+        given = e.get("procedures")
+        procs = [str(p) for p in (given if given is not None else lab_procedures(procedures))]
         for p in procs:
             if p not in procedures:
                 raise ProfileError(f"{path}: unit {uid}: unknown procedure {p!r}")
@@ -136,5 +160,10 @@ def load_units(path: Path | None, procedures: dict[str, dict]) -> list[Unit]:
         units.append(Unit(id=uid, name=name, index=i, code=code, agencies=agencies,
                           procedures=procs, knobs=knobs,
                           national_name=e.get("national_name") or name,
-                          declared=list(procs), catalog=e.get("catalog")))
+                          declared=list(procs), catalog=e.get("catalog"),
+                          section=str(e.get("section") or ""), stt=e.get("stt")))
+    if only is not None:
+        unknown = [u for u in only if u not in seen]
+        if unknown:
+            raise ProfileError(f"{path}: no unit {', '.join(unknown)}")
     return units

@@ -32,11 +32,21 @@ def make_national_app(store: Store, units: list[Unit], procedures: dict, idp_url
     app.config["SESSION_COOKIE_NAME"] = "dvcqg_session"
     vneid = register_client(app, idp_url, client_id, client_secret)
     by_id = {u.id: u for u in units}
+    # What the national portal lists, indexed once (the replica's units list ~33,000
+    # procedures): code -> units declaring it full-online (a "Nộp trực tuyến" link; some of
+    # which their own system may not have: see sandbox/catalog.py), and code -> units listing
+    # it without a link (not full-online, the replica only).
+    online_by_code: dict[str, list[Unit]] = {}
+    listed_by_code: dict[str, list[Unit]] = {}
+    for u in units:
+        for ma in dict.fromkeys(u.declared):
+            online_by_code.setdefault(ma, []).append(u)
+        for ma in dict.fromkeys(u.listed):
+            listed_by_code.setdefault(ma, []).append(u)
+    cached: dict[tuple, str] = {}
 
     def offering(ma):
-        # what the national portal lists: the unit's declared services (some of which its
-        # own system may not have: see sandbox/catalog.py)
-        return [u for u in units if ma in (u.declared or u.procedures)]
+        return online_by_code.get(ma, [])
 
     def link(unit, ma, agency=None):
         other = by_id.get(unit.misroute.get(ma, ""))
@@ -55,7 +65,7 @@ def make_national_app(store: Store, units: list[Unit], procedures: dict, idp_url
     @app.get("/")
     def home():
         return page("nat_home.html", title="Trang chủ",
-                    procs=[p for p in procedures.values() if not p.get("generated")])
+                    procs=[p for ma, p in procedures.items() if not p.get("generated") and offering(ma)])
 
     @app.get("/dang-nhap")
     def login():
@@ -101,24 +111,51 @@ def make_national_app(store: Store, units: list[Unit], procedures: dict, idp_url
             return redirect("/dang-nhap?" + urlencode({"next": request.full_path}))
         return redirect(link(unit, ma, request.args.get("agency")))
 
-    def catalog():
+    def catalog(unit_id: str | None = None, everything: bool = False) -> list[dict]:
+        """The catalog: every procedure some unit declares full-online, each unit with its
+        hand-off link (`toan_trinh: true`); with `everything`, also the procedures units list
+        without a link (`toan_trinh: false`, `handoff_url: null`)."""
         out = []
         for ma, p in procedures.items():
-            us = offering(ma)
-            if p.get("generated") and not us:
-                continue  # in the generated pool, declared by no unit
-            out.append({"MaTTHC": ma, "TenTTHC": p["TenTTHC"],
-                        "units": [{"unit": u.id, "name": u.national_name, "handoff_url": link(u, ma)}
-                                  for u in us]})
+            entries = [{"unit": u.id, "name": u.national_name, "handoff_url": link(u, ma), "toan_trinh": True}
+                       for u in offering(ma) if unit_id in (None, u.id)]
+            if everything:
+                entries += [{"unit": u.id, "name": u.national_name, "handoff_url": None, "toan_trinh": False}
+                            for u in listed_by_code.get(ma, []) if unit_id in (None, u.id)]
+            if entries:
+                out.append({"MaTTHC": ma, "TenTTHC": p["TenTTHC"], "units": entries})
         return out
+
+    def catalog_args():
+        unit_id = request.args.get("unit") or None
+        if unit_id is not None and unit_id not in by_id:
+            abort(404)
+        return unit_id, request.args.get("muc_do") == "tat_ca"
 
     @app.get("/danh-muc")
     def catalog_page():
-        return page("nat_catalog.html", title="Danh mục thủ tục hành chính", catalog=catalog())
+        unit_id, everything = catalog_args()
+        # the page shows the full-online services (with "Nộp trực tuyến"), as before
+        return page("nat_catalog.html", title="Danh mục thủ tục hành chính", catalog=catalog(unit_id))
 
     @app.get("/api/danh-muc")
     def catalog_api():
-        return jsonify(catalog())
+        """?unit=<id>: one unit's; ?muc_do=tat_ca: also the procedures listed without a
+        full-online link. The answer is built once per query (the catalog never changes)."""
+        key = catalog_args()
+        if key not in cached:
+            cached[key] = json.dumps(catalog(*key), ensure_ascii=False)
+        return app.response_class(cached[key], mimetype="application/json")
+
+    @app.get("/api/don-vi")
+    def units_api():
+        """Every unit the national portal knows, with how many procedures it lists and how
+        many of them are full-online (links): a unit that lists none still appears here."""
+        return jsonify([{"unit": u.id, "name": u.national_name, "section": u.section or None, "stt": u.stt,
+                         "agencies": u.agencies,
+                         "tong_so_tthc": len(set(u.declared) | set(u.listed)),
+                         "so_dvctt_toan_trinh": len(set(u.declared))}
+                        for u in units])
 
     @app.get("/kho-du-lieu")
     def data_store():
