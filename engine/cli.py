@@ -106,6 +106,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_TOOL_ERROR
     build_reports(run_dir)
     print(summary_line(run_dir))
+    if args.screenshots:
+        from engine.report.site.screenshots import write_screenshots
+        for path in write_screenshots(run_dir, Path(args.screenshots)) or ():
+            print(f"ảnh chụp báo cáo: {path}")
     return 0
 
 
@@ -189,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--urls-file", default=str(ROOT / "reports" / "sandbox-urls.json"))
     report = sub.add_parser("report", help="dựng lại báo cáo từ results.jsonl của một lần chạy")
     report.add_argument("run_dir")
+    report.add_argument("--screenshots", metavar="THƯ_MỤC",
+                        help="chụp trang chính và trang một đơn vị của báo cáo (ảnh cho README)")
     sub.add_parser("criteria", help="liệt kê các tiêu chí theo thứ tự của Công văn")
     sub.add_parser("sweep", add_help=False,
                    help="rà soát nhanh mọi DVCTT đã công bố qua HTTP (xem: dvc-conformance sweep --help)")

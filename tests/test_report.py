@@ -111,12 +111,14 @@ def test_html_report(run_dir):
     assert "Kết quả kiểm tra điểm chất lượng cung cấp dịch vụ công trực tuyến toàn trình" in page
     assert "04/12/2026 15:30:00" in page  # the run's time, dd/mm/yyyy
     sections = ["I. KẾT QUẢ THỰC HIỆN CỦA BỘ, CƠ QUAN NGANG BỘ", "II. KẾT QUẢ THỰC HIỆN CỦA ĐỊA PHƯƠNG",
-                "Cổng thử nghiệm (sandbox)"]
+                "Cổng thử nghiệm"]
     assert [page.index(s) for s in sections] == sorted(page.index(s) for s in sections)
     for unit in read_run(run_dir).units:
         for line in unit.lines:
             assert escape(line) in page
-        assert f'id="u-{unit.id}"' in page and f'href="#u-{unit.id}-redirect"' in page
+        # Each unit has a page of its own; the index and the heat map's cells link to it.
+        assert (run_dir / "don-vi" / f"{unit.id}.html").is_file()
+        assert f'href="don-vi/{unit.id}.html"' in page and f'href="don-vi/{unit.id}.html#tc-redirect"' in page
     assert "(Đã kiểm tra điểm đối với mã TTHC 2.000635, 1.001731)" in page
     legend = page[page.index('class="legend"'):]
     legend = legend[:legend.index("</ul>")]
@@ -124,16 +126,29 @@ def test_html_report(run_dir):
         assert f"{label}</span>" in legend
     # Escaped, never raw markup from a sentence.
     assert "&lt;ngay&gt;" in page and "<ngay>" not in page and "dịch vụ &amp; biểu mẫu" in page
-    # Evidence: links, timings, the screenshot as a relative image, the dry-run notice.
-    assert '<a href="http://127.0.0.3:8003/dich-vu/2.000635"' in page
-    assert "0,8 giây" in page
-    assert '<img class="shot" src="shots/bo.png"' in page
     assert "Chạy không nộp thật" in page
-    # Self-contained: no script, no stylesheet or image from elsewhere, only links to the test portals.
-    assert "<script" not in page and 'rel="stylesheet"' not in page
-    assert not re.search(r'src="(?!shots/)', page)
-    hosts = set(re.findall(r"https?://([^/:\"'\s]+)", page))
-    assert hosts <= {"127.0.0.3"}
+    # Evidence, on the unit's page: links, timings, the screenshot as a relative image.
+    unit_page = (run_dir / "don-vi" / "bo-thu-nghiem.html").read_text(encoding="utf-8")
+    assert '<a href="http://127.0.0.3:8003/dich-vu/2.000635"' in unit_page
+    assert "0,8 giây" in unit_page
+    assert '<img src="../shots/bo.png"' in unit_page
+    assert 'id="tc-redirect"' in unit_page and 'id="tc-mobile_layout"' in unit_page
+    # A page per criterion, with its legal basis.
+    criterion_page = (run_dir / "tieu-chi" / "identity_account.html")
+    assert not criterion_page.exists()  # not checked in this run: no page
+    sso = (run_dir / "tieu-chi" / "sso.html").read_text(encoding="utf-8")
+    assert "Nghị định 69/2024/NĐ-CP" in sso
+    # Self-contained: the site's own style and script, images from the run folder, links only
+    # to the test portals.
+    for path in run_dir.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert re.findall(r'<script[^>]*src="([^"]+)"', text) in ([], ["assets/site.js"], ["../assets/site.js"])
+        assert not re.search(r'src="(?!(\.\./)?(assets/|shots/))', text), path
+        hosts = set(re.findall(r"https?://([^/:\"'\s]+)", text))
+        assert hosts <= {"127.0.0.3"}, (path, hosts)
+    # The runs kept beside this one: reports/index.html.
+    runs = (run_dir.parents[1] / "index.html").read_text(encoding="utf-8")
+    assert f'href="runs/{RUN_ID}/index.html"' in runs and "04/12/2026 15:30" in runs
 
 
 def test_personal_data_masked_in_every_output(run_dir):
@@ -177,30 +192,26 @@ def test_empty_run(tmp_path):
 
 
 @pytest.mark.e2e
-def test_html_fits_a_phone_without_errors(run_dir):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    path = build_reports(run_dir)["html"]
+def test_html_fits_a_phone_without_errors(run_dir, browser):
+    build_reports(run_dir)
     errors = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"])
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                    is_mobile=True, has_touch=True)
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        for path in (run_dir / "index.html", run_dir / "don-vi" / "bo-thu-nghiem.html"):
             page.goto(path.as_uri())
             page.wait_for_load_state("load")
             # Evidence too (long URLs, screenshots) must fit once a reader opens it.
             page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
             scroll_width, client_width = page.evaluate(
                 "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-            assert scroll_width <= client_width
-            shot = page.locator("img.shot")
-            shot.scroll_into_view_if_needed()
-            page.wait_for_function("img => img.complete && img.naturalWidth === 1", arg=shot.element_handle())
-        finally:
-            browser.close()
+            assert scroll_width <= client_width, path
+        shot = page.locator(".shot img").first
+        shot.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete && img.naturalWidth === 1", arg=shot.element_handle())
+    finally:
+        context.close()
     assert errors == []

@@ -3,6 +3,7 @@ addresses that count what reaches them (no sandbox needed)."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import socket
 import struct
 import threading
@@ -111,7 +112,9 @@ def sweep(links: list[Link], **options) -> tuple[list, Sweeper]:
             sweeper = Sweeper(client, opts)
             return await sweeper.run(links), sweeper
 
-    return asyncio.run(go())
+    # In a thread of its own: a Playwright session of another test may own this thread's loop.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, go()).result()
 
 
 def link(base: str, path: str, unit: str = "u") -> Link:
