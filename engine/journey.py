@@ -236,12 +236,25 @@ class Journey:
         self.evidence.screenshots.append(relative)
         return relative
 
-    def look(self, name: str | None = None, quiet_ms: int = 0) -> PageObservation:
+    def look(self, name: str | None = None, quiet_ms: int = 0,
+             ready: Callable[[], bool] | None = None) -> PageObservation:
         # Only the landing after the hand-off waits for the network to calm down (portals
-        # finish their redirects in script there); elsewhere "load" is enough, and waiting
-        # for idleness on every page costs half a second each.
-        settle(self.page, quiet_ms)
-        return observe(self.page, status=self._last_status, screenshot=self.screenshot(name) if name else None)
+        # finish their redirects in script there), unless it already shows the form
+        # (``ready``); elsewhere "load" is enough, and waiting for idleness on every page
+        # costs half a second each.
+        settle(self.page, quiet_ms, ready)
+        seen = observe(self.page, status=self._last_status)
+        if name:
+            # The same document showing the same thing as the last picture (the landing that is
+            # the form): that picture, not a second identical one (fields are masked anyway).
+            same = (self.page.url, seen.title, seen.text, seen.headings, seen.buttons, seen.inputs)
+            last = getattr(self, "_last_shot", None)
+            if last and last[0] == same and last[1] is self.page and last[2] == self._last_status:
+                seen.screenshot = last[3]
+            else:
+                seen.screenshot = self.screenshot(name)
+                self._last_shot = (same, self.page, self._last_status, seen.screenshot)
+        return seen
 
     def form_present(self) -> bool:
         first_step = self.ctx.scenario.steps[0]
@@ -334,7 +347,7 @@ class Journey:
             self.page.on("response", self._on_response)
             stale.close()
             return True
-        ev.landing = self.look("landing", quiet_ms=1500)
+        ev.landing = self.look("landing", quiet_ms=1500, ready=self.form_present)
         phrase = ev.landing.mentions(*CHALLENGE_PHRASES)
         if phrase:
             ev.challenge = phrase
@@ -497,9 +510,11 @@ class Journey:
             except (PlaywrightError, PlaywrightTimeout):
                 pass  # judged below from what the page shows
         record.elapsed_s = round(time.monotonic() - started, 3)
-        outcome = self.look("submission")
+        outcome = self.look()
         ev.submission["status"] = outcome.status
         ev.submission["succeeded"] = bool(outcome.mentions(scenario.success_text)) and not ev.submission["intercepted"]
+        if not ev.submission["succeeded"]:  # the picture of a success page is read by nobody
+            outcome.screenshot = self.screenshot("submission")
         ev.submission["page"] = outcome.to_dict()
         match = re.search(r"Mã hồ sơ:\s*([\w.\-]+)", outcome.text)
         if match:
@@ -523,12 +538,22 @@ def expected_value(spec: FieldSpec, raw: str) -> str:
     return raw
 
 
-def settle(page: Page, quiet_ms: int = 1500) -> None:
+def settle(page: Page, quiet_ms: int = 1500, ready: Callable[[], bool] | None = None) -> None:
     """Wait for the page to finish loading and its requests to calm down, briefly: portals
-    keep long-polling connections, so network idleness is a hint, not a requirement."""
+    keep long-polling connections, so network idleness is a hint, not a requirement.
+    ``ready``: the page already shows what the caller came for (the form), nothing to wait for.
+    A page whose requests are followed (engine.observe.track_requests: the probes' pages)
+    waits for the requests still in flight; others for Playwright's "networkidle" (500 ms
+    without a request, so it is only worth it with quiet_ms well above that)."""
+    from engine.observe import inflight
     try:
         page.wait_for_load_state("load")
-        if quiet_ms:
+        if not quiet_ms or (ready is not None and ready()):
+            return
+        tracker = inflight(page)
+        if tracker is not None:
+            tracker.wait_quiet(page, quiet_ms)
+        else:
             page.wait_for_load_state("networkidle", timeout=quiet_ms)
     except (PlaywrightError, PlaywrightTimeout):
         pass

@@ -6,6 +6,8 @@ step of the form), so many criteria are judged from one walk through the portal.
 """
 from __future__ import annotations
 
+import time
+import weakref
 from dataclasses import dataclass, field, asdict
 from typing import Any
 from urllib.parse import urlsplit
@@ -79,3 +81,53 @@ def observe(page, status: int | None = None, screenshot: str | None = None) -> P
     return PageObservation(url=page.url, title=snap["title"], text=snap["text"], inputs=snap["inputs"],
                            buttons=snap["buttons"], headings=snap["headings"], status=status,
                            screenshot=screenshot, viewport_meta=snap["viewport_meta"])
+
+
+# --------------------------------------------------------------------------- requests in flight
+
+
+class Inflight:
+    """The requests a page has started and not yet finished (or failed).
+
+    What "the page has settled" means for the probes: its load event has fired and nothing it
+    asked for is still on the way. Waiting for that is waiting for events; Playwright's
+    "networkidle" instead waits for 500 ms without any request, so a shorter quiet period
+    never sees it and is only a fixed sleep."""
+
+    def __init__(self, page):
+        self.pending: set = set()
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
+
+    def _started(self, request) -> None:
+        self.pending.add(request)
+
+    def _ended(self, request) -> None:
+        self.pending.discard(request)
+
+    def wait_quiet(self, page, timeout_ms: float) -> bool:
+        """Until no request is in flight (at most ``timeout_ms``: a long-polling connection
+        never ends); True when the page got quiet. When something was still on the way, one
+        more turn of the page's event loop lets its handlers of the last answers run."""
+        if not self.pending:
+            return True
+        deadline = time.monotonic() + timeout_ms / 1000
+        while self.pending and time.monotonic() < deadline:
+            page.wait_for_timeout(15)  # Playwright delivers the request events meanwhile
+        page.evaluate("() => new Promise(resolve => setTimeout(resolve, 0))")
+        return not self.pending
+
+
+_TRACKED: "weakref.WeakKeyDictionary[Any, Inflight]" = weakref.WeakKeyDictionary()
+
+
+def track_requests(page) -> Inflight:
+    """Follow the requests of a page from now on (call it before the page's first request)."""
+    if page not in _TRACKED:
+        _TRACKED[page] = Inflight(page)
+    return _TRACKED[page]
+
+
+def inflight(page) -> Inflight | None:
+    return _TRACKED.get(page)

@@ -315,6 +315,7 @@ def guidance(s: ProbeSession) -> dict[str, Any]:
     if doc_index is None:
         return {"error": "kịch bản không có bước thành phần hồ sơ (trường kind: file)"}
     page = s.open_form()
+    parked = False
     try:
         choice = page.evaluate(_CHOICE_JS, s.settings.applicant_type)
         if not choice or not choice["options"]:
@@ -322,17 +323,24 @@ def guidance(s: ProbeSession) -> dict[str, Any]:
         lists: dict[str, list[str]] = {}
         # The option the portal proposes goes last: the form is left as the portal had it.
         options = sorted(choice["options"][:4], key=lambda o: o["value"] == choice.get("selected"))
-        for option in options:
-            s.open_form(page)
+        for number, option in enumerate(options):
+            if number:  # the first option starts from the page just opened, untouched
+                s.open_form(page)
             _choose(page, choice, option["value"])
             if not s.advance_to(page, doc_index):
                 lists[option["text"]] = ["(không đến được bước thành phần hồ sơ)"]
                 continue
             lists[option["text"]] = _documents(page)
+            if option is options[-1] and option["value"] == choice.get("selected"):
+                # Walked with the portal's own choice and only looked at: the documents step
+                # as a fresh walk reaches it, for the next probe (esign).
+                s.park(page, doc_index)
+                parked = True
         return {"choice": choice["label"], "options": [o["text"] for o in choice["options"]],
                 "documents": lists, "documents_step": s.scenario.steps[doc_index].name}
     finally:
-        _closing(page)
+        if not parked:
+            _closing(page)
 
 
 # --------------------------------------------------------------------------- esign
@@ -347,10 +355,10 @@ def esign(s: ProbeSession) -> dict[str, Any]:
     doc_index = s.documents_step()
     if doc_index is None:
         return {"error": "kịch bản không có bước thành phần hồ sơ (trường kind: file)"}
-    page = s.open_form()
+    page = s.reach(doc_index)  # the page guidance left there, if any
+    if page is None:
+        return {"error": f"không đến được bước “{s.scenario.steps[doc_index].name}”"}
     try:
-        if not s.advance_to(page, doc_index):
-            return {"error": f"không đến được bước “{s.scenario.steps[doc_index].name}”"}
         s.fill_step(page, doc_index)
         name = s.settings.esign_button
         # The control by its exact name, else a button whose name starts with it ("Ký số tệp").
@@ -441,22 +449,33 @@ def mobile_layout(s: ProbeSession) -> dict[str, Any]:
     known = _devices(s)
     state = s.storage_state()
     out: dict[str, Any] = {"devices": {}}
-    for name in s.settings.devices:
-        descriptor = known.get(name)
-        if descriptor is None:
-            out["devices"][name] = {"error": f"không có thiết bị {name!r} trong danh sách của Playwright"}
-            continue
-        descriptor = {k: v for k, v in descriptor.items() if k != "default_browser_type"}
-        context = s.new_context(**descriptor, storage_state=state)
-        try:
+    opened: list[tuple[str, dict[str, Any], Page]] = []
+    contexts = []
+    try:
+        for name in s.settings.devices:
+            descriptor = known.get(name)
+            if descriptor is None:
+                out["devices"][name] = {"error": f"không có thiết bị {name!r} trong danh sách của Playwright"}
+                continue
+            descriptor = {k: v for k, v in descriptor.items() if k != "default_browser_type"}
+            context = s.new_context(**descriptor, storage_state=state)
+            contexts.append(context)
             page = context.new_page()
-            page.goto(s.evidence.form.url, wait_until="load")
+            # Only until the portal answers: the phones' pages then load side by side, each in
+            # its own context, while the next phone's context is made.
+            page.goto(s.evidence.form.url, wait_until="commit")
+            opened.append((name, descriptor, page))
+        for number, (name, descriptor, page) in enumerate(opened):
+            page.wait_for_load_state("load")
             _settle(page)
             layout = page.evaluate(_LAYOUT_JS, descriptor["viewport"]["width"])
             layout["url"] = page.url
-            layout["screenshot"] = s.screenshot(page, "dien-thoai-" + re.sub(r"[^\w-]+", "-", name).lower())
+            # The check shows one picture: a broken phone's, else the first phone's.
+            if number == 0 or layout.get("overflow") or not layout.get("viewport_meta") or layout.get("wide_count"):
+                layout["screenshot"] = s.screenshot(page, "dien-thoai-" + re.sub(r"[^\w-]+", "-", name).lower())
             out["devices"][name] = layout
-        finally:
+    finally:
+        for context in contexts:
             _closing(context)
     return out
 
@@ -522,9 +541,8 @@ def privacy(s: ProbeSession) -> dict[str, Any]:
     code = s.evidence.submission.get("dossier_code")
     if not code:
         return {"error": "không có mã hồ sơ để tra cứu (hành trình chưa nộp được hồ sơ thật)"}
-    context = s.new_context()
+    page = s.anonymous_context().new_page()
     try:
-        page = context.new_page()
         url = s.fill(s.settings.lookup_page)
         page.goto(url, wait_until="load")
         page.get_by_label(s.settings.lookup_field, exact=True).first.fill(code)
@@ -538,7 +556,7 @@ def privacy(s: ProbeSession) -> dict[str, Any]:
                 "asks_login": bool(seen.mentions("đăng nhập")), "text": seen.text[:400],
                 "screenshot": s.screenshot(page, "tra-cuu-an-danh")}
     finally:
-        _closing(context)
+        _closing(page)
 
 
 # --------------------------------------------------------------------------- identity_account
@@ -548,9 +566,8 @@ def privacy(s: ProbeSession) -> dict[str, Any]:
 def identity_account(s: ProbeSession) -> dict[str, Any]:
     """The unit's login page, as an anonymous visitor finds it: what accounts does it offer?"""
     from engine.journey import clickable
-    context = s.new_context()
+    page = s.anonymous_context().new_page()
     try:
-        page = context.new_page()
         if s.settings.login_page:
             page.goto(s.fill(s.settings.login_page), wait_until="load")
             found_by = "địa chỉ khai báo"
@@ -570,7 +587,7 @@ def identity_account(s: ProbeSession) -> dict[str, Any]:
                 "labels": labels, "own_accounts": own, "vneid": bool(seen.mentions("VNeID", "định danh điện tử")),
                 "screenshot": s.screenshot(page, "dang-nhap-don-vi")}
     finally:
-        _closing(context)
+        _closing(page)
 
 
 NEEDS_NO_FORM.add("identity_account")

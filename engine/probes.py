@@ -45,6 +45,11 @@ class ProbeSession:
     """What a probe may use: fresh pages at the form, the scenario, the citizen."""
 
     journey: "Journey"
+    # A page one probe left at a step of the form, reached with the scenario's valid inputs
+    # (see ``park``); offered to the next probe only, then closed.
+    _parked: tuple[Page, int] | None = None
+    _offered: tuple[Page, int] | None = None
+    _anonymous: Any = None  # one anonymous visitor's context for the probes that need one
 
     @property
     def scenario(self):
@@ -106,6 +111,8 @@ class ProbeSession:
         base = {k: v for k, v in self.journey.ctx.context_args.items() if k != "storage_state"}
         context = self.browser.new_context(**{**base, **args})
         context.set_default_timeout(self.timeout_ms)
+        from engine.observe import track_requests
+        context.on("page", track_requests)  # its pages settle on their requests (engine.journey.settle)
         return context
 
     def screenshot(self, page: Page, name: str) -> str | None:
@@ -121,10 +128,60 @@ class ProbeSession:
         self.evidence.screenshots.append(relative)
         return relative
 
+    def anonymous_context(self):
+        """A context without the signed-in state, shared by the probes that visit as an
+        anonymous citizen (its cookies are cleared for each: each visitor starts afresh);
+        closed after the last probe. Making a context costs more than clearing its cookies."""
+        if self._anonymous is None:
+            self._anonymous = self.new_context()
+        else:
+            self._anonymous.clear_cookies()
+        return self._anonymous
+
+    def park(self, page: Page, index: int) -> None:
+        """Leave ``page`` at step ``index`` for the next probe, instead of closing it. Only for a
+        page that got there exactly as ``open_form`` + ``advance_to(index)`` would have: every
+        earlier step filled with the scenario's valid inputs and the portal's own choices, and
+        nothing typed in the step since. The next probe then saves the walk from step 1."""
+        self._parked = (page, index)
+
+    def reach(self, index: int) -> Page | None:
+        """A page at step ``index`` reached with the scenario's valid inputs: the one the last
+        probe parked there, else a new one walked from step 1; None when the walk stops."""
+        offered, self._offered = self._offered, None
+        if offered is not None:
+            page, at = offered
+            if at == index and self.on_step(page, index):
+                return page
+            _close(page)
+        page = self.open_form()
+        if not self.advance_to(page, index):
+            _close(page)
+            return None
+        return page
+
+    def between_probes(self) -> None:
+        """What the last probe parked is offered to the next one; anything offered before and
+        not taken is closed."""
+        if self._offered is not None:
+            _close(self._offered[0])
+        self._offered, self._parked = self._parked, None
+
+    def close(self) -> None:
+        for held in (self._parked, self._offered):
+            if held is not None:
+                _close(held[0])
+        self._parked = self._offered = None
+        if self._anonymous is not None:
+            _close(self._anonymous)
+            self._anonymous = None
+
     def new_page(self) -> Page:
         """A new tab of the signed-in context (the unit's session cookies included)."""
+        from engine.observe import track_requests
         page = self.journey.page.context.new_page()
         page.set_default_timeout(self.timeout_ms)
+        track_requests(page)
         return page
 
     def open_form(self, page: Page | None = None) -> Page:
@@ -282,11 +339,26 @@ class ProbeSession:
 
 def run_probes(journey: "Journey", names: set[str]) -> None:
     """Run each needed probe once; failures become data, never exceptions."""
-    from engine.journey import _describe
     import engine.probe_library  # noqa: F401  (registers the probes)
     session = ProbeSession(journey)
+    try:
+        _run_each(session, journey, names)
+    finally:
+        session.close()
+
+
+def _close(page_or_context) -> None:
+    try:
+        page_or_context.close()
+    except PlaywrightError:
+        pass
+
+
+def _run_each(session: ProbeSession, journey: "Journey", names: set[str]) -> None:
+    from engine.journey import _describe
     order = {name: i for i, name in enumerate(PROBE_ORDER)}
     for name in sorted(names, key=lambda n: (order.get(n, len(order)), n)):
+        session.between_probes()
         function = PROBES.get(name)
         if function is None:
             journey.evidence.probes[name] = {"error": f"không có probe {name!r}"}

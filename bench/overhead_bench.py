@@ -1,0 +1,509 @@
+"""Benchmark: one target's journey through the tool vs a minimal hand-written Playwright script.
+
+WHAT WAS CHANGED BECAUSE OF THE PROFILE (issue #8; sandbox 2.000635[tham-chieu], 21 criteria)
+
+Before (commit 5462afe), machine lightly loaded (load ~1): all criteria 18.2 s per target
+(main journey 2.35 s, probes 15.8 s); main journey / hand-written script 1.50 (2.35 / 1.56 s).
+The profile said:
+  * 9 "quiet periods" of 300 ms per target (2.7 s): ``settle(page, 300)`` waited for
+    Playwright's "networkidle", which needs 500 ms without a request, so it always timed out:
+    a fixed 300 ms sleep after each probe page. Now ``settle`` waits for the requests the page
+    still has in flight (engine.observe.Inflight, events "request"/"requestfinished"/
+    "requestfailed" on the probes' pages), i.e. returns at once on a quiet page and waits for
+    an answer a script is waiting for. The landing after the hand-off (the only 1.5 s quiet
+    period of the walk, 0.5 s each time) ends as soon as the form's first field is on the
+    page; otherwise it waits for network idleness as before (redirects in script).
+  * 10 screenshots per target (~0.1 s each, masking included): the form's picture duplicated
+    the landing's when the hand-off lands on the form (now reused when the page shows the
+    same thing), the success page's picture was read by nobody (now taken only when the
+    submission fails), the second phone's picture was never shown (now taken only when that
+    phone's layout is broken; the check shows a broken phone's picture, else the first's).
+  * page loads per probe (counted by this bench): guidance walked to the documents step once
+    per applicant type and esign walked there again (7 loads): guidance now leaves the page
+    of the portal's own choice at that step for esign (ProbeSession.park / reach), and its
+    first option starts from the page it had just opened (1 load).
+  * a new browser context costs 0.1-0.25 s: identity_account and privacy now share one
+    anonymous context (cookies cleared between them); the phones' pages load side by side
+    (each in its own context, as before).
+  Not changed: the 300 ms pause after typing the draft marker (debounced autosaves have no
+  event to wait for), the validation battery's walks (each submitted value must be tried on
+  the portal; only the walk's start is shared).
+After, same machine lightly loaded (load ~1-2): all criteria 11.9 s per target with the settle
+change alone; main journey / script 1.16. Under heavy load (load 30, other agents' jobs),
+alternated subprocess rounds against the same sandbox (``--compare``), all changes: before
+27.7 s, after 25.9 s per target (0.94), journey/script 1.95 -> 1.72: when the CPU is the
+bottleneck, sleeps matter less than the page loads themselves. Final code, load ~13:
+12.9 s per target (64 -> 58 page loads, 10 -> 7 screenshots), journey/script 1.16.
+
+What is compared, on the embedded sandbox (its own process, loopback only), one browser,
+one sign-in at the identity provider shared by both sides:
+
+* ``script``: a hand-written sync-Playwright script of the main journey only: a new
+  context with the signed-in state, the national portal's procedure page, the two choices,
+  "Nộp trực tuyến", the hand-off and SSO to the unit, the four form steps filled with the
+  scenario's values, "Nộp hồ sơ", the dossier code read. No screenshot, no observation, no
+  checks. It covers the main journey only, NOT the probes.
+* ``tool``: the same journey through the engine (``Journey.run`` without probes), then every
+  check that needs no probe judged and its result line masked and written, as the plugin
+  does for each item (pytest's own per-item cost is not included).
+* ``tool, all criteria``: the same with every probe every criterion of the target needs
+  (the per-target cost of a full run, pytest excluded), with a timing profile: the probes one
+  by one, and spans for what the tool does beyond what the portal needs: quiet periods
+  (network idle), fixed waits, waits that ended by timing out, page snapshots, screenshots
+  (masking included), checks and results writing.
+
+Both sides run alternately (script first on even rounds, tool first on odd ones); the
+machine is shared, so the figure to read is the median of the per-round ratios tool/script
+(goal ≤ 1.10), not the absolute seconds.
+
+    python bench/overhead_bench.py [--runs 5] [--all-runs 2] [--target tham-chieu]
+                                   [--scenario sandbox/scenarios/2.000635.yaml] [--repeats N] [--cprofile]
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import pstats
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+# ``--engine-root DIR``: measure another checkout's engine (e.g. the last commit, for a
+# before/after comparison against the same sandbox); decided before anything is imported.
+ENGINE_ROOT = Path(sys.argv[sys.argv.index("--engine-root") + 1]).resolve() if "--engine-root" in sys.argv else ROOT
+sys.path.insert(0, str(ENGINE_ROOT))
+
+# --------------------------------------------------------------------------- timing spans
+
+
+class Spans:
+    """Inclusive time per named span (a span nested in another counts in both)."""
+
+    def __init__(self):
+        self.total: dict[str, float] = defaultdict(float)
+        self.count: dict[str, int] = defaultdict(int)
+        self._undo: list = []
+
+    def add(self, name: str, seconds: float) -> None:
+        self.total[name] += seconds
+        self.count[name] += 1
+
+    def wrap(self, owner, attr: str, name, only=None) -> None:
+        """Time every call of ``owner.attr``; ``name`` may be a function of (args, kwargs,
+        raised) giving the span's name, or None to skip."""
+        original = getattr(owner, attr)
+        spans = self
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            raised = None
+            try:
+                return original(*args, **kwargs)
+            except BaseException as error:
+                raised = error
+                raise
+            finally:
+                label = name(args, kwargs, raised) if callable(name) else name
+                if label:
+                    spans.add(label, time.perf_counter() - started)
+        setattr(owner, attr, timed)
+        self._undo.append((owner, attr, original))
+
+    def reset(self) -> None:
+        self.total.clear()
+        self.count.clear()
+
+    def restore(self) -> None:
+        for owner, attr, original in reversed(self._undo):
+            if isinstance(owner, dict):
+                owner[attr] = original
+            else:
+                setattr(owner, attr, original)
+        self._undo.clear()
+
+
+class Documents:
+    """Documents (pages, after redirects) the browser loaded, per probe: what the probes cost
+    the portal, whatever the tool does around them."""
+
+    def __init__(self):
+        self.count = 0
+        self.per_probe: dict[str, list[int]] = defaultdict(list)
+
+    def on_request(self, request) -> None:
+        try:
+            if request.resource_type == "document":
+                self.count += 1
+        except Exception:
+            pass
+
+
+def instrument(spans: Spans, documents: Documents) -> None:
+    from playwright.sync_api import BrowserContext, Locator, Page, TimeoutError as PlaywrightTimeout
+
+    import engine.journey as journey
+    import engine.probe_library as library
+    import engine.probes as probes
+
+    def timed_out(label):
+        return lambda args, kwargs, raised: label if isinstance(raised, PlaywrightTimeout) else None
+
+    def load_state(args, kwargs, raised):
+        state = args[1] if len(args) > 1 else kwargs.get("state", "load")
+        if state == "networkidle":
+            return "quiet period (networkidle)" + (", timed out" if raised else "")
+        return "wait: load state, timed out" if isinstance(raised, PlaywrightTimeout) else None
+
+    original_new_page = BrowserContext.new_page
+
+    def new_page(self, *args, **kwargs):
+        page = original_new_page(self, *args, **kwargs)
+        page.on("request", documents.on_request)
+        return page
+    BrowserContext.new_page = new_page
+    spans._undo.append((BrowserContext, "new_page", original_new_page))
+    for name, function in list(probes.PROBES.items()):
+        def counted(session, _function=function, _name=name):
+            before = documents.count
+            try:
+                return _function(session)
+            finally:
+                documents.per_probe[_name].append(documents.count - before)
+        probes.PROBES[name] = counted
+        spans._undo.append((probes.PROBES, name, function))
+    spans.wrap(Page, "wait_for_load_state", load_state)
+    spans.wrap(Page, "wait_for_timeout", "fixed wait (wait_for_timeout)")
+    spans.wrap(Locator, "wait_for", timed_out("wait: locator, timed out"))
+    spans.wrap(Page, "wait_for_url", timed_out("wait: url, timed out"))
+    spans.wrap(Page, "screenshot", "screenshot (masking included)")
+    for module in (journey, library):
+        if hasattr(module, "observe"):
+            spans.wrap(module, "observe", "page snapshot (observe)")
+    spans.wrap(journey.Journey, "look", "look (settle + snapshot + screenshot)")
+    spans.wrap(probes.ProbeSession, "open_form", "probe: open the form (goto step 1)")
+    spans.wrap(probes.ProbeSession, "advance_to", "probe: walk from step 1 (advance_to)")
+    spans.wrap(probes.ProbeSession, "goto_step", "probe: back to a step (goto_step)")
+    spans.wrap(probes.ProbeSession, "attempt_next", "probe: try the next button (attempt_next)")
+    spans.wrap(probes.ProbeSession, "fill_step", "probe: fill a step (fill_step)")
+    spans.wrap(probes.ProbeSession, "press_next", "probe: press next (press_next)")
+    spans.wrap(BrowserContext, "close", "context close")
+    spans.wrap(probes.ProbeSession, "new_context", "probe: new context")
+
+
+# --------------------------------------------------------------------------- set-up
+
+
+class Bench:
+    def __init__(self, args):
+        import checks
+        from engine.config import load_citizens, load_environment, load_units, personal_strings
+        from engine.scenario import load_scenario
+        self.args = args
+        self.checks = checks
+        self.environment = load_environment(ROOT / "config" / "environments" / "sandbox.yaml")
+        self.citizens = load_citizens()
+        self.units = load_units()
+        self.known = personal_strings(self.citizens)
+        self.scenario = load_scenario(args.scenario, criteria=checks.CRITERION_IDS, units=self.units,
+                                      citizens=self.citizens)
+        self.target = next(t for t in self.scenario.targets if t.id == args.target)
+        if args.repeats:
+            import dataclasses
+            self.target = dataclasses.replace(
+                self.target, thresholds=dataclasses.replace(self.target.thresholds, repeats=args.repeats))
+        self.citizen = self.citizens[self.scenario.citizen]
+        unit = self.units.get(self.target.unit)
+        self.unit_name = unit.name if unit else self.target.unit
+        self.run_dir = Path(tempfile.mkdtemp(prefix="dvc-overhead-"))
+        self.walks = 0
+
+    def start(self, playwright) -> None:
+        from engine.browser import launch_overrides
+        from engine.journey import login_state
+        self.browser = playwright.chromium.launch(headless=True, **launch_overrides())
+        self.login = login_state(self.browser, self.environment, self.citizen, {})
+
+    # ------------------------------------------------------------------ tool
+
+    def tool(self, all_criteria: bool) -> tuple[float, dict]:
+        """One target through the engine as the plugin drives it (context, journey, checks,
+        masked result lines); returns the seconds and the evidence's probe times."""
+        from checks.context import CheckContext
+        from engine import results as results_io
+        from engine.journey import Journey, JourneyContext
+        from engine.masking import mask_record
+        from engine.plugin import _personal_locators
+        from engine.verdict import Verdict
+
+        criteria = [r.criterion.id for r in self.checks.registered()
+                    if r.criterion.id in self.target.criteria and not r.criterion.catalog]
+        if not all_criteria:
+            criteria = [c for c in criteria if not self.checks.get(c).probes]
+        probes = frozenset(p for c in criteria for p in self.checks.get(c).probes)
+        self.walks += 1
+        citizen = self.citizen
+        started = time.perf_counter()
+        ctx = JourneyContext(self.scenario, self.target, self.environment, citizen, self.unit_name, True,
+                             artifacts_dir=self.run_dir / "artifacts" / f"walk-{self.walks}", run_dir=self.run_dir,
+                             mask=lambda page: _personal_locators(page, citizen), probes=probes, context_args={})
+        context = self.browser.new_context(storage_state=self.login)
+        try:
+            evidence = Journey(context.new_page(), ctx).run()
+        finally:
+            context.close()
+        judged = time.perf_counter()
+        check_ctx = CheckContext(self.scenario, self.target, self.unit_name, evidence.unit_url, citizen)
+        verdicts = {}
+        for cid in criteria:
+            verdict = self.checks.get(cid).function(evidence, check_ctx)
+            verdict = Verdict(**mask_record(verdict.to_dict(), known=self.known))
+            results_io.append_result(self.run_dir, mask_record(
+                {"item": f"{self.scenario.code}[{self.target.id}]::{cid}", "criterion": cid,
+                 "outcome": verdict.outcome, "sentence": verdict.sentence, "evidence": verdict.evidence},
+                known=self.known))
+            verdicts[cid] = verdict.outcome
+        ended = time.perf_counter()
+        self.last_checks_s = ended - judged
+        self.last_verdicts = verdicts
+        self.last_evidence = evidence
+        return ended - started, dict(evidence.probe_times)
+
+    # ------------------------------------------------------------------ script
+
+    def script(self) -> float:
+        """The main journey, hand-written for this scenario's steps (no observation, no
+        screenshots, no checks): what a careful person would write with Playwright alone."""
+        s, env = self.scenario, self.environment
+        national_host = urlsplit(env.national).netloc
+        timeout = self.target.thresholds.navigation_timeout_s * 1000
+        values = self.target_values()
+        started = time.perf_counter()
+        context = self.browser.new_context(storage_state=self.login)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(timeout)
+            page.goto(f"{env.national}/thu-tuc/{s.code}")
+            page.get_by_label("Tỉnh/Thành phố, Bộ ngành", exact=True).select_option(label=self.unit_name)
+            agency = page.get_by_label("Cơ quan thực hiện", exact=True)
+            agency.select_option(value=agency.locator("option:not([value=''])").first.get_attribute("value"))
+            button = page.get_by_role("button", name="Nộp trực tuyến", exact=True).or_(
+                page.get_by_role("link", name="Nộp trực tuyến", exact=True)).first
+            button.click()
+            page.wait_for_url(lambda url: urlsplit(url).netloc != national_host)
+            if self.target.direct_entry and page.get_by_label(s.fields[s.steps[0].fields[0]].label,
+                                                              exact=True).count() == 0:
+                page.goto(values["direct_entry"])
+            for index, step in enumerate(s.steps):
+                page.get_by_role("heading", name=step.heading).first.wait_for()
+                for field_id, raw in step.fill.items():
+                    spec = s.fields[field_id]
+                    control = page.get_by_label(spec.label, exact=True).first
+                    value = values["fill"][field_id]
+                    if spec.kind == "file":
+                        control.set_input_files(self.upload)
+                    elif spec.kind == "select":
+                        control.select_option(label=value)
+                    else:
+                        control.fill(value)
+                if step.submit:
+                    page.get_by_role("button", name=step.submit, exact=True).click()
+                    page.get_by_text(s.success_text).first.wait_for()
+                    code = re.search(r"Mã hồ sơ:\s*([\w.\-]+)", page.locator("body").inner_text())
+                    assert code, "the script found no dossier code"
+                    break
+                page.get_by_role("button", name=step.next, exact=True).click()
+        finally:
+            context.close()
+        return time.perf_counter() - started
+
+    def target_values(self) -> dict:
+        from engine.journey import MINIMAL_PDF
+        from engine.phrases import fill_template
+        tv = {"national": self.environment.national, "idp": self.environment.idp,
+              "unit": self.environment.unit_url(self.target.unit), "code": self.scenario.code,
+              "unit_option": self.unit_name, "agency_option": "", "citizen": self.citizen}
+        self.upload = str(self.run_dir / "upload.pdf")
+        Path(self.upload).write_bytes(MINIMAL_PDF)
+        return {"direct_entry": fill_template(self.target.direct_entry or "", tv),
+                "fill": {f: fill_template(str(raw), tv) for step in self.scenario.steps for f, raw in step.fill.items()}}
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def measure(args) -> dict:
+    """Rounds of (script, tool) on the main journey, then the tool with all criteria; prints
+    the tables and returns the figures."""
+    from playwright.sync_api import sync_playwright
+    out: dict = {}
+    bench = Bench(args)
+    with sync_playwright() as playwright:
+        bench.start(playwright)
+        bench.script()  # warm-up of both sides (first context, first pages of each portal)
+        bench.tool(all_criteria=False)
+        ratios, scripts, tools = [], [], []
+        if args.runs:
+            print(f"Mục tiêu {bench.scenario.code}[{bench.target.id}] ({ENGINE_ROOT}), {args.runs} vòng xen kẽ; "
+                  f"kịch bản tay chỉ gồm hành trình chính (không có probe).")
+            print(f"{'vòng':>4} {'kịch bản tay (s)':>17} {'công cụ (s)':>12} {'tỉ lệ':>6}")
+        for k in range(args.runs):
+            if k % 2 == 0:
+                sc = bench.script()
+                tl, _ = bench.tool(all_criteria=False)
+            else:
+                tl, _ = bench.tool(all_criteria=False)
+                sc = bench.script()
+            scripts.append(sc)
+            tools.append(tl)
+            ratios.append(tl / sc)
+            print(f"{k + 1:>4} {sc:>17.2f} {tl:>12.2f} {tl / sc:>6.2f}")
+        if ratios:
+            median = statistics.median(ratios)
+            out.update(journey_ratio=median, script_s=statistics.median(scripts), tool_s=statistics.median(tools))
+            print(f"Trung vị tỉ lệ công cụ/kịch bản tay (hành trình chính): {median:.2f} "
+                  f"(mục tiêu ≤ 1,10: {'đạt' if median <= 1.10 else 'chưa đạt'}); "
+                  f"trung vị {statistics.median(scripts):.2f} s / {statistics.median(tools):.2f} s.")
+        if not args.all_runs:
+            return out
+
+        # -------------------------------------------------------------- all criteria, profiled
+        spans, documents = Spans(), Documents()
+        import engine.probe_library  # noqa: F401  (registers the probes before they are wrapped)
+        if args.profile:
+            instrument(spans, documents)
+        profiler = cProfile.Profile() if args.cprofile else None
+        per_target, probe_times, checks_s = [], defaultdict(list), []
+        try:
+            for _ in range(args.all_runs):
+                if profiler:
+                    profiler.enable()
+                seconds, times = bench.tool(all_criteria=True)
+                if profiler:
+                    profiler.disable()
+                per_target.append(seconds)
+                checks_s.append(bench.last_checks_s)
+                for name, value in times.items():
+                    probe_times[name].append(value)
+        finally:
+            spans.restore()
+        cost = statistics.median(per_target)
+        out.update(all_s=per_target, verdicts=bench.last_verdicts,
+                   probes={n: statistics.median(v) for n, v in probe_times.items()})
+        print()
+        print(f"Chi phí mỗi mục tiêu, mọi tiêu chí ({len(bench.last_verdicts)} tiêu chí, "
+              f"repeats={bench.target.thresholds.repeats}): trung vị {cost:.2f} s "
+              f"({', '.join(f'{s:.2f}' for s in per_target)})"
+              + (f"; hành trình chính ≈ {statistics.median(tools):.2f} s." if tools else "."))
+        print("  kết luận:", ", ".join(f"{c}={o}" for c, o in sorted(bench.last_verdicts.items())))
+        print("  probe (s, trung vị" + ("; số trang tải" if args.profile else "") + "):")
+        for name, values in sorted(probe_times.items(), key=lambda kv: -statistics.median(kv[1])):
+            loads = documents.per_probe.get(name)
+            print(f"    {name:<22} {statistics.median(values):6.2f}"
+                  + (f"  {statistics.median(loads):4.0f} trang" if loads else ""))
+        print(f"    {'kiểm tra + ghi kết quả':<22} {statistics.median(checks_s):6.2f}")
+        if spans.total:
+            print(f"  khoảng thời gian (tổng trên {args.all_runs} lần, tính gộp, lồng nhau được tính cả hai):")
+            for name, total in sorted(spans.total.items(), key=lambda kv: -kv[1]):
+                print(f"    {name:<48} {total / args.all_runs:6.2f} s/lần  ({spans.count[name] // args.all_runs} lần gọi)")
+        if profiler:
+            text = io.StringIO()
+            pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(r"engine|checks", 30)
+            print(text.getvalue())
+    return out
+
+
+def compare(args) -> int:
+    """Before/after: this checkout's engine against another's (``--compare DIR``), one
+    subprocess per measure, alternated, on one sandbox; per-target cost with all criteria and
+    the main journey's ratio to the hand-written script, for each side."""
+    import json
+    import subprocess
+    results: dict[str, list[dict]] = {"trước": [], "sau": []}
+    sides = {"trước": Path(args.compare).resolve(), "sau": ROOT}
+    for k in range(args.rounds):
+        for side in (("trước", "sau") if k % 2 == 0 else ("sau", "trước")):
+            command = [sys.executable, str(Path(__file__).resolve()), "--engine-root", str(sides[side]),
+                       "--urls-file", args.urls_file, "--runs", str(args.runs), "--all-runs", str(args.all_runs),
+                       "--no-profile", "--json", "--scenario", str(args.scenario), "--target", args.target,
+                       "--repeats", str(args.repeats)]
+            done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+            line = next((l for l in reversed(done.stdout.splitlines()) if l.startswith("{")), None)
+            if line is None:
+                print(done.stdout[-2000:], done.stderr[-2000:])
+                return 2
+            data = json.loads(line)
+            results[side].append(data)
+            print(f"vòng {k + 1} {side:>5}: mọi tiêu chí {statistics.median(data['all_s']):6.2f} s; "
+                  f"hành trình chính / kịch bản tay {data.get('journey_ratio', float('nan')):.2f}", flush=True)
+    before = statistics.median(t for r in results["trước"] for t in r["all_s"])
+    after = statistics.median(t for r in results["sau"] for t in r["all_s"])
+    same = all(r["verdicts"] == results["trước"][0]["verdicts"] for side in results.values() for r in side)
+    print(f"Chi phí mỗi mục tiêu, mọi tiêu chí (trung vị): trước {before:.2f} s, sau {after:.2f} s, "
+          f"sau/trước {after / before:.2f}. Kết luận giống hệt nhau: {'có' if same else 'KHÔNG'}.")
+    if args.runs:
+        rb = statistics.median(r["journey_ratio"] for r in results["trước"])
+        ra = statistics.median(r["journey_ratio"] for r in results["sau"])
+        print(f"Tỉ lệ hành trình chính / kịch bản tay (trung vị): trước {rb:.2f}, sau {ra:.2f}.")
+    probes = sorted({n for side in results.values() for r in side for n in r.get("probes", {})})
+    print(f"  {'probe':<22} {'trước (s)':>10} {'sau (s)':>8}")
+    for name in probes:
+        b = statistics.median(r["probes"].get(name, 0) for r in results["trước"])
+        a = statistics.median(r["probes"].get(name, 0) for r in results["sau"])
+        print(f"  {name:<22} {b:>10.2f} {a:>8.2f}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5, help="rounds of (script, tool) for the main journey")
+    parser.add_argument("--all-runs", type=int, default=2, help="rounds of the tool with all criteria (profiled)")
+    parser.add_argument("--scenario", type=Path, default=ROOT / "sandbox" / "scenarios" / "2.000635.yaml")
+    parser.add_argument("--target", default="tham-chieu")
+    parser.add_argument("--repeats", type=int, default=0,
+                        help="thresholds.repeats for the target (0: the scenario's); the matrix uses 3")
+    parser.add_argument("--cprofile", action="store_true", help="also print cProfile's top engine functions")
+    parser.add_argument("--no-profile", dest="profile", action="store_false", help="no timing spans")
+    parser.add_argument("--urls-file", default=None, help="a running sandbox's URLs file (else one is started)")
+    parser.add_argument("--engine-root", default=None, help="measure the engine of another checkout")
+    parser.add_argument("--compare", default=None, metavar="DIR",
+                        help="before/after: that checkout's engine vs this one, alternated (subprocesses)")
+    parser.add_argument("--rounds", type=int, default=4, help="with --compare: measures per side")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
+    args = parser.parse_args(argv)
+
+    from engine.config import SANDBOX_URLS_VARIABLE
+    from engine.sandbox_process import SandboxProcess, export_urls
+    import os
+    process = None
+    if args.urls_file:
+        os.environ[SANDBOX_URLS_VARIABLE] = args.urls_file
+    else:
+        process = SandboxProcess()
+        process.start()
+        export_urls(process, SANDBOX_URLS_VARIABLE)
+        args.urls_file = str(process.urls_file)
+    t0 = time.monotonic()
+    try:
+        if args.compare:
+            return compare(args)
+        figures = measure(args)
+    finally:
+        if process is not None:
+            process.stop()
+    print(f"Tổng thời gian: {time.monotonic() - t0:.1f} s.")
+    if args.json:
+        import json
+        print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

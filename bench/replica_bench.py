@@ -1,0 +1,306 @@
+"""Benchmark: wall time and peak memory of a run of N targets with 1 and 2 workers.
+
+For each size N (``--sizes 10,40,all``) the first N targets of the scenarios (in file order,
+then target order) are copied into a scratch ``scenarios/`` folder, and the tool runs them
+through pytest as ``dvc-conformance run`` does (``-p engine.plugin``, ``-n W --dist
+loadscope`` for W > 1, the report built at the end, no catalog sweep), once per worker count,
+alternating which worker count goes first from one size to the next. All runs share one
+embedded sandbox started here (``--sandbox-set``: ``lab``, ``replica``, ``all``).
+
+Printed per (N, workers): wall time, seconds per target, peak memory of the pytest process
+tree (pytest, xdist workers, Playwright drivers, every Chromium process), as the sum of RSS
+and, where the kernel gives it, the sum of PSS (RSS counts the pages Chromium's processes
+share once per process; PSS splits them, so it is the closer figure of what the run takes);
+then the ratio 2 workers / 1 worker. Memory is sampled every ``--sample-s`` seconds (psutil
+when installed, else /proc).
+
+    python bench/replica_bench.py [--scenarios sandbox/scenarios/2.000635.yaml] [--sandbox-set lab]
+                                  [--sizes 10,40,all] [--workers 1,2] [--criteria a,b] [--budget-s 1800]
+
+The 79-unit replica: ``--scenarios <its scenario folder or file> --sandbox-set replica``.
+Outcomes are not judged here (the e2e tests do that); a run that collects nothing or stops
+with a usage error (exit code 2+ other than 1) is reported as failed with its output's tail.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.config import SANDBOX_URLS_VARIABLE  # noqa: E402
+from engine.sandbox_process import SandboxProcess  # noqa: E402
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+# --------------------------------------------------------------------------- memory of a process tree
+
+
+def _children_map() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                stat = f.read().decode(errors="replace")
+            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    return children
+
+
+def _tree(root: int) -> list[int]:
+    children = _children_map()
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, ()))
+    return out
+
+
+def _memory_proc(root: int) -> tuple[int, int | None]:
+    """(sum of RSS, sum of PSS or None) of a process and its descendants, in bytes."""
+    rss, pss, pss_known = 0, 0, True
+    for pid in _tree(root):
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                rss += int(f.read().split()[1]) * PAGE
+        except (OSError, ValueError, IndexError):
+            continue
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            pss_known = False
+    return rss, (pss if pss_known else None)
+
+
+def _memory_psutil(root: int) -> tuple[int, int | None]:
+    import psutil
+    try:
+        top = psutil.Process(root)
+        processes = [top, *top.children(recursive=True)]
+    except psutil.Error:
+        return 0, None
+    rss, pss, pss_known = 0, 0, True
+    for process in processes:
+        try:
+            info = process.memory_full_info()
+            rss += info.rss
+            pss += getattr(info, "pss", 0)
+            pss_known = pss_known and hasattr(info, "pss")
+        except psutil.AccessDenied:
+            try:
+                rss += process.memory_info().rss
+            except psutil.Error:
+                pass
+            pss_known = False
+        except psutil.Error:
+            pass
+    return rss, (pss if pss_known else None)
+
+
+try:
+    import psutil  # noqa: F401
+    memory_of = _memory_psutil
+    SAMPLER = "psutil"
+except ImportError:
+    memory_of = _memory_proc
+    SAMPLER = "/proc"
+
+
+class PeakSampler(threading.Thread):
+    def __init__(self, pid: int, every_s: float):
+        super().__init__(daemon=True)
+        self.pid, self.every_s = pid, every_s
+        self.peak_rss, self.peak_pss, self.samples = 0, None, 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            rss, pss = memory_of(self.pid)
+            self.samples += 1
+            self.peak_rss = max(self.peak_rss, rss)
+            if pss is not None:
+                self.peak_pss = max(self.peak_pss or 0, pss)
+            self.done.wait(self.every_s)
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def scenario_files(source: Path) -> list[Path]:
+    if source.is_file():
+        return [source]
+    return sorted(p for p in source.rglob("*.y*ml")
+                  if p.suffix in (".yaml", ".yml") and not p.name.startswith("_") and "families" not in p.parts)
+
+
+def all_targets(files: list[Path]) -> list[tuple[Path, str]]:
+    out = []
+    for path in files:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for target in data.get("targets") or []:
+            out.append((path, target["id"]))
+    return out
+
+
+def write_selection(folder: Path, chosen: list[tuple[Path, str]]) -> Path:
+    """A ``scenarios/`` folder (the plugin collects YAML files in a folder of that name) with
+    each scenario file restricted to its chosen targets; families beside the sources too."""
+    scenarios = folder / "scenarios"
+    scenarios.mkdir(parents=True)
+    by_file: dict[Path, set[str]] = {}
+    for path, target in chosen:
+        by_file.setdefault(path, set()).add(target)
+    names: set[str] = set()
+    for path, targets in by_file.items():
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data["targets"] = [t for t in data["targets"] if t["id"] in targets]
+        name = path.name
+        while name in names:  # two sources with one file name (folders per unit): keep both
+            name = f"_{len(names)}-{path.name}".lstrip("_")
+        names.add(name)
+        (scenarios / name).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        families = path.parent / "families"
+        if families.is_dir() and not (scenarios / "families").exists():
+            shutil.copytree(families, scenarios / "families")
+    return scenarios
+
+
+# --------------------------------------------------------------------------- one run
+
+
+def run_once(scenarios: Path, run_dir: Path, workers: int, args, urls_file: Path) -> dict:
+    command = [sys.executable, "-m", "pytest", str(scenarios), "--rootdir", str(ROOT), "-p", "engine.plugin",
+               "-p", "no:cacheprovider", "--dvc-run-dir", str(run_dir), "-q"]
+    if workers > 1:
+        command += ["-n", str(workers), "--dist", "loadscope"]
+    if args.criteria:
+        command += ["--dvc-criteria", args.criteria]
+    if args.no_report:
+        command += ["--dvc-no-report"]
+    environ = dict(os.environ, **{SANDBOX_URLS_VARIABLE: str(urls_file)})
+    log = run_dir.with_suffix(".log")
+    run_dir.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with open(log, "w", encoding="utf-8") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=environ, stdout=out, stderr=subprocess.STDOUT)
+        sampler = PeakSampler(process.pid, args.sample_s)
+        sampler.start()
+        try:
+            code = process.wait(timeout=args.run_timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = process.wait()
+        finally:
+            sampler.done.set()
+            sampler.join()
+    wall = time.monotonic() - started
+    results = run_dir / "results.jsonl"
+    items = sum(1 for _ in results.open(encoding="utf-8")) if results.exists() else 0
+    return {"code": code, "wall_s": wall, "peak_rss": sampler.peak_rss, "peak_pss": sampler.peak_pss,
+            "samples": sampler.samples, "items": items, "log": log}
+
+
+# --------------------------------------------------------------------------- the bench
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenarios", type=Path, default=ROOT / "sandbox" / "scenarios" / "2.000635.yaml",
+                        help="a scenario file or a folder of them (searched recursively, families/ left out)")
+    parser.add_argument("--sandbox-set", default="lab", help="the sandbox's unit set (python -m sandbox --set)")
+    parser.add_argument("--sizes", default="10,40,all", help="numbers of targets, 'all' for every target")
+    parser.add_argument("--workers", default="1,2", help="worker counts to compare")
+    parser.add_argument("--criteria", default=None, help="only these criteria (--dvc-criteria); default: all")
+    parser.add_argument("--exclude", default="", help="target ids to leave out (e.g. units built to hang)")
+    parser.add_argument("--no-report", action="store_true", help="do not build the HTML report at the end of each run")
+    parser.add_argument("--sample-s", type=float, default=0.5, help="memory sampling interval")
+    parser.add_argument("--run-timeout-s", type=float, default=3600)
+    parser.add_argument("--budget-s", type=float, default=3600,
+                        help="stop before a run whose projected time (from the last cost per target) would not fit")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder (run folders, logs)")
+    args = parser.parse_args(argv)
+
+    files = scenario_files(args.scenarios.resolve())
+    excluded = {t.strip() for t in args.exclude.split(",") if t.strip()}
+    targets = [(p, t) for p, t in all_targets(files) if t not in excluded]
+    if not targets:
+        print(f"Không có mục tiêu nào trong {args.scenarios}.")
+        return 2
+    sizes = []
+    for raw in args.sizes.split(","):
+        raw = raw.strip()
+        n = len(targets) if raw == "all" else int(raw)
+        if n > len(targets):
+            print(f"Cỡ {n}: chỉ có {len(targets)} mục tiêu, dùng {len(targets)}.")
+            n = len(targets)
+        if n not in sizes:
+            sizes.append(n)
+    worker_counts = [int(w) for w in args.workers.split(",")]
+
+    scratch = Path(tempfile.mkdtemp(prefix="dvc-replica-bench-"))
+    sandbox = SandboxProcess(extra_args=["--set", args.sandbox_set] if args.sandbox_set else [])
+    t0 = time.monotonic()
+    print(f"{len(targets)} mục tiêu trong {len(files)} tệp kịch bản ({args.scenarios}); sandbox --set "
+          f"{args.sandbox_set}; bộ nhớ lấy mẫu mỗi {args.sample_s} s qua {SAMPLER}; thư mục tạm {scratch}.")
+    try:
+        sandbox.start(timeout_s=120)
+        print(f"Sandbox sẵn sàng sau {time.monotonic() - t0:.1f} s.")
+        print(f"{'N':>4} {'luồng':>5} {'thời gian (s)':>13} {'s/mục tiêu':>11} {'RSS đỉnh (MB)':>14} "
+              f"{'PSS đỉnh (MB)':>14} {'mục':>5} {'mã thoát':>8}")
+        rows: dict[tuple[int, int], dict] = {}
+        per_target_estimate = None
+        for k, n in enumerate(sizes):
+            folder = write_selection(scratch / f"n{n}", targets[:n])
+            order = worker_counts if k % 2 == 0 else list(reversed(worker_counts))
+            for workers in order:
+                remaining = args.budget_s - (time.monotonic() - t0)
+                if per_target_estimate and per_target_estimate * n / workers > remaining:
+                    print(f"{n:>4} {workers:>5}  bỏ qua: ước tính {per_target_estimate * n / workers:.0f} s, "
+                          f"còn {remaining:.0f} s trong ngân sách")
+                    continue
+                row = run_once(folder, scratch / f"n{n}" / f"run-w{workers}", workers, args, sandbox.urls_file)
+                rows[(n, workers)] = row
+                per_target_estimate = row["wall_s"] * workers / n
+                pss = f"{row['peak_pss'] / 2**20:14.0f}" if row["peak_pss"] is not None else f"{'–':>14}"
+                print(f"{n:>4} {workers:>5} {row['wall_s']:>13.1f} {row['wall_s'] / n:>11.2f} "
+                      f"{row['peak_rss'] / 2**20:>14.0f} {pss} {row['items']:>5} {row['code']:>8}", flush=True)
+                if row["code"] not in (0, 1):
+                    tail = row["log"].read_text(encoding="utf-8", errors="replace")[-1500:]
+                    print(f"     lần chạy lỗi (mã {row['code']}), cuối nhật ký {row['log']}:\n{tail}")
+        if 1 in worker_counts and 2 in worker_counts:
+            print("Tỉ lệ 2 luồng / 1 luồng (thời gian; RSS đỉnh):")
+            for n in sizes:
+                one, two = rows.get((n, 1)), rows.get((n, 2))
+                if one and two:
+                    print(f"  N={n:<4} thời gian {two['wall_s'] / one['wall_s']:.2f}; "
+                          f"bộ nhớ {two['peak_rss'] / max(1, one['peak_rss']):.2f}")
+        print(f"Tổng thời gian: {time.monotonic() - t0:.1f} s.")
+    finally:
+        sandbox.stop()
+        if not args.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
