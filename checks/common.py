@@ -31,3 +31,16 @@ def seconds(value: float) -> str:
 
 def quoted(items: list[str]) -> str:
     return ", ".join(f"“{i}”" for i in items)
+
+
+def what_is_demanded(page) -> str:
+    """What a page between the hand-off and the form asks of a citizen already signed in."""
+    from engine.journey import LOGIN_PHRASES, PASSWORD_CHANGE_PHRASES, REGISTRATION_PHRASES
+    text = " ".join(page.headings + [page.title, page.text[:400]]).lower()
+    if any(p in text for p in PASSWORD_CHANGE_PHRASES):
+        return "đổi mật khẩu"
+    if any(p in text for p in REGISTRATION_PHRASES):
+        return "đăng ký tài khoản riêng"
+    if page.password_fields or any(p in text for p in LOGIN_PHRASES):
+        return "đăng nhập lại"
+    return "thao tác xác thực"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from checks.context import CheckContext
 from checks.registry import check
 from engine.journey import Evidence
-from engine.verdict import Verdict, chua_dat, dat, khong_kiem_tra_duoc
+from checks.common import what_is_demanded
+from engine.verdict import Verdict, chua_dat, dat, khong_kiem_tra_duoc, mot_phan
 
 
 @check("service_usable")
@@ -18,6 +19,14 @@ def service_usable(ev: Evidence, ctx: CheckContext) -> Verdict:
                                               for s in ev.steps],
              "submission": {k: submission.get(k) for k in ("attempted", "dry_run", "intercepted", "succeeded", "status")},
              "direct_entry_used": ev.direct_entry_used, "probe_times_s": ev.probe_times}
+    # Usable only once the citizen has made a local account or changed a password the unit
+    # imposes: "không thực hiện đổi mật khẩu thì không được thực hiện dịch vụ công trực tuyến".
+    conditions = sorted({d for d in (what_is_demanded(p) for p in ev.before_form)
+                         if d in ("đổi mật khẩu", "đăng ký tài khoản riêng")})
+    if conditions and (submission.get("succeeded") or submission.get("intercepted")):
+        return mot_phan(f"Chỉ thực hiện được dịch vụ công trực tuyến của {unit} sau khi {' và '.join(conditions)} "
+                        "trên hệ thống của đơn vị; không thực hiện thì không được thực hiện dịch vụ công trực tuyến.",
+                        demanded=conditions, **facts)
     if submission.get("succeeded"):
         return dat(f"Thực hiện được dịch vụ công trực tuyến của {unit} đến bước nộp hồ sơ (nộp hồ sơ thành công).",
                    **facts)

@@ -4,26 +4,15 @@ from __future__ import annotations
 
 from checks.context import CheckContext
 from checks.registry import check
-from engine.journey import LOGIN_PHRASES, PASSWORD_CHANGE_PHRASES, REGISTRATION_PHRASES, Evidence
-from engine.observe import PageObservation
+from checks.common import what_is_demanded
+from engine.journey import Evidence
 from engine.verdict import Verdict, chua_dat, dat, khong_kiem_tra_duoc
-
-
-def _what_is_demanded(page: PageObservation) -> str:
-    text = " ".join(page.headings + [page.title, page.text[:400]]).lower()
-    if any(p in text for p in PASSWORD_CHANGE_PHRASES):
-        return "đổi mật khẩu"
-    if any(p in text for p in REGISTRATION_PHRASES):
-        return "đăng ký tài khoản riêng"
-    if page.password_fields or any(p in text for p in LOGIN_PHRASES):
-        return "đăng nhập lại"
-    return "thao tác xác thực"
 
 
 @check("sso")
 def sso(ev: Evidence, ctx: CheckContext) -> Verdict:
     if ev.before_form:
-        demanded = sorted({_what_is_demanded(p) for p in ev.before_form})
+        demanded = sorted({what_is_demanded(p) for p in ev.before_form})
         return chua_dat(f"Vẫn yêu cầu {', '.join(demanded)} trên HTTT giải quyết TTHC của {ctx.unit_name} trong khi "
                         "đã đăng nhập ở Cổng DVCQG (không thực hiện SSO).",
                         pages=[p.url for p in ev.before_form],

@@ -62,6 +62,9 @@ class Evidence:
     landing: PageObservation | None = None
     before_form: list[PageObservation] = field(default_factory=list)
     unit_login_used: bool = False
+    vneid_pressed: bool = False  # the unit's login page offered VNeID and the walk took it
+    # Screens without the procedure's fields where the walk uploaded a filled declaration instead
+    declaration_uploaded: list[dict[str, Any]] = field(default_factory=list)
     direct_entry_used: bool = False
     form: PageObservation | None = None
     form_values: dict[str, str] = field(default_factory=dict)
@@ -110,6 +113,10 @@ def demands_authentication(page: PageObservation) -> bool:
     text = " ".join(page.headings + [page.title]).lower()
     return page.password_fields > 0 or any(p in text for p in
                                            LOGIN_PHRASES + REGISTRATION_PHRASES + PASSWORD_CHANGE_PHRASES)
+
+
+#: How unit login pages name the national identity's button ("Đăng nhập bằng VNeID", "VNeID").
+VNEID_LOGIN = re.compile(r"\bVNeID\b", re.IGNORECASE)
 
 
 def clickable(page: Page, text: str):
@@ -383,6 +390,11 @@ class Journey:
             if not demands_authentication(current):
                 return
             ev.before_form.append(self.look(f"before-form-{len(ev.before_form) + 1}"))
+            if not ev.vneid_pressed and self._press_vneid():
+                # A citizen already signed in at the national portal picks "VNeID" on the unit's
+                # own login page; the page itself stays in the evidence (no single sign-on).
+                ev.vneid_pressed = True
+                continue
             if self.ctx.target.unit_login and not ev.unit_login_used:
                 ev.unit_login_used = True
                 try:
@@ -395,6 +407,19 @@ class Journey:
                 continue
             ev.stopped = "cổng của đơn vị yêu cầu đăng nhập, đăng ký hoặc đổi mật khẩu riêng; không tiếp tục được"
             return
+
+    def _press_vneid(self) -> bool:
+        """Press the unit login page's own "VNeID" button or link, if it has exactly one."""
+        choice = (self.page.get_by_role("button", name=VNEID_LOGIN)
+                  .or_(self.page.get_by_role("link", name=VNEID_LOGIN)))
+        try:
+            if choice.count() != 1:
+                return False
+            choice.click(timeout=5000)
+            self.page.wait_for_load_state("load")
+            return True
+        except (PlaywrightError, PlaywrightTimeout):
+            return False
 
     def _read_form_values(self) -> None:
         ev, scenario = self.evidence, self.ctx.scenario
@@ -450,15 +475,37 @@ class Journey:
 
     def fill_step_on(self, page: Page, step, skip: tuple[str, ...] = ()) -> None:
         scenario = self.ctx.scenario
+        wanted = [f for f in (*step.fields, *step.fill) if f not in skip]
+        # The screen is shown (its heading was awaited): a field not in the page now will not come.
+        missing = [f for f in wanted if field_locator(page, scenario.fields[f]).count() == 0]
+        if missing:
+            self._fill_in_a_declaration(page, step, missing)
         # Fields the portal should have prefilled: typed in only when empty, so the walk goes
         # on (the autofill check has already read what the portal put there).
         for field_id in step.fields:
             spec = scenario.fields[field_id]
-            if field_id not in skip and spec.expect and not _current_value(field_locator(page, spec)):
+            if field_id not in skip and field_id not in missing and spec.expect \
+                    and not _current_value(field_locator(page, spec)):
                 self._set(page, spec, expected_value(spec, self.citizen_value(spec.expect)))
         for field_id, raw in step.fill.items():
-            if field_id not in skip:
+            if field_id not in skip and field_id not in missing:
                 self._set(page, scenario.fields[field_id], fill_template(raw, self.values))
+
+    def _fill_in_a_declaration(self, page: Page, step, missing: list[str]) -> None:
+        """The screen lacks the procedure's fields. Portals without an e-form ask instead for the
+        declaration, downloaded, filled in and uploaded: a citizen would do just that, so the
+        walk uploads a filled declaration into the screen's empty file input and goes on.
+        Anything else is a real dead end, said with the field's name."""
+        names = ", ".join(f"“{self.ctx.scenario.fields[f].label or f}”" for f in missing)
+        uploads = page.locator("input[type=file]:not([disabled])")
+        empty = [uploads.nth(i) for i in range(uploads.count())
+                 if uploads.nth(i).evaluate("e => !e.files || e.files.length === 0")]
+        if not empty or any(self.ctx.scenario.fields[f].kind == "file" for f in missing):
+            raise PlaywrightError(f"không thấy trường {names} trên màn hình “{step.name}”")
+        empty[0].set_input_files(self.upload_file("to-khai-da-dien.pdf"))
+        if not any(d["step"] == step.name for d in self.evidence.declaration_uploaded):
+            self.evidence.declaration_uploaded.append({"step": step.name, "instead_of": [
+                self.ctx.scenario.fields[f].label or f for f in missing]})
 
     def upload_file(self, name: str) -> str:
         """A small, valid PDF to upload as a document: portals check the type, not the content."""

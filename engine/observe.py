@@ -12,14 +12,24 @@ from dataclasses import dataclass, field, asdict
 from typing import Any
 from urllib.parse import urlsplit
 
+# The name a citizen (and a screen reader) reads for a control: its <label>, the elements its
+# aria-labelledby points at (table-layout e-forms label their controls this way), aria-label,
+# then what is left. Shared by every script that names a control.
+LABEL_OF_JS = """
+  const labelOf = el => {
+    if (el.labels && el.labels.length) return el.labels[0].innerText.trim();
+    const ids = (el.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean);
+    const named = ids.map(id => document.getElementById(id)).filter(Boolean).map(n => n.innerText.trim()).join(' ');
+    if (named) return named;
+    return (el.getAttribute('aria-label') || el.getAttribute('placeholder') || el.name || '').trim();
+  };
+"""
+
 # Read everything the checks need in one round trip to the page.
 _SNAPSHOT_JS = """
 () => {
   const visible = el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
-  const labelOf = el => {
-    if (el.labels && el.labels.length) return el.labels[0].innerText.trim();
-    return (el.getAttribute('aria-label') || el.getAttribute('placeholder') || el.name || '').trim();
-  };
+""" + LABEL_OF_JS + """
   const inputs = [...document.querySelectorAll('input, select, textarea')]
     .filter(el => el.type !== 'hidden' && visible(el))
     .map(el => ({label: labelOf(el), type: el.type || el.tagName.toLowerCase(), name: el.name || '',

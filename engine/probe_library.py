@@ -15,7 +15,7 @@ from typing import Any
 from playwright.sync_api import Error as PlaywrightError, Page, TimeoutError as PlaywrightTimeout
 
 from engine.journey import settle
-from engine.observe import observe
+from engine.observe import LABEL_OF_JS, observe
 from engine.probes import NEEDS_NO_FORM, ProbeSession, probe
 
 # --------------------------------------------------------------------------- helpers
@@ -277,7 +277,7 @@ def draft_persistence(s: ProbeSession) -> dict[str, Any]:
 
 _CHOICE_JS = """
 (wanted) => {
-  const labelOf = el => (el.labels && el.labels.length ? el.labels[0].innerText : (el.getAttribute('aria-label') || '')).trim();
+""" + LABEL_OF_JS + """
   const match = t => wanted ? t.trim().toLowerCase() === wanted.toLowerCase() : /đối tượng/i.test(t);
   for (const el of document.querySelectorAll('select')) {
     if (el.offsetParent === null) continue;
@@ -417,6 +417,7 @@ FALLBACK_DEVICES = {
 
 _LAYOUT_JS = """
 (screenWidth) => {
+""" + LABEL_OF_JS + """
   const de = document.documentElement;
   const wide = [];
   for (const el of document.querySelectorAll('input, select, textarea, button, table, img, form, header, main, nav, section, .card, .actions')) {
@@ -424,7 +425,7 @@ _LAYOUT_JS = """
     const r = el.getBoundingClientRect();
     if (!r.width || (!r.height && el.tagName !== 'FORM')) continue;
     if (r.right > screenWidth + 1 || r.left < -1 || r.width > screenWidth + 1) {
-      const label = el.labels && el.labels.length ? el.labels[0].innerText : (el.getAttribute('aria-label') || el.innerText || el.name || '');
+      const label = labelOf(el) || el.innerText || '';
       wide.push({element: el.tagName.toLowerCase(), label: label.trim().slice(0, 60), width: Math.round(r.width), right: Math.round(r.right)});
     }
   }

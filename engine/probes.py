@@ -188,7 +188,26 @@ class ProbeSession:
         """A page at the first step of the form, reached the way the main walk reached it."""
         page = page or self.new_page()
         page.goto(self.evidence.form.url, wait_until="load")
+        self.back_to_first_screen(page)
         return page
+
+    def back_to_first_screen(self, page: Page) -> None:
+        """Many portals reopen a form where the citizen left it (the first unfinished screen):
+        press the form's own back button until the first screen shows, as a citizen would."""
+        from engine.journey import clickable
+        steps = self.scenario.steps
+        for _ in range(len(steps)):
+            if self.on_step(page, 0):
+                return
+            shown = next((i for i in range(1, len(steps)) if self.on_step(page, i)), None)
+            if shown is None:
+                return  # not a screen of this form: the probe that opened it will say so
+            try:
+                clickable(page, self.scenario.back).click(timeout=3000)
+                page.get_by_role("heading", name=steps[shown - 1].heading).first.wait_for(
+                    timeout=min(self.timeout_ms, 5000))
+            except (PlaywrightError, PlaywrightTimeout):
+                return
 
     def step_index(self, name: str) -> int:
         return next(i for i, s in enumerate(self.scenario.steps) if s.name == name)

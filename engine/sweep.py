@@ -14,17 +14,30 @@ or a catalog file), follow the hand-off link without a browser and judge where i
                    password-change page stands before the service)
 
 Politeness toward real portals: at most ``per_host`` requests in flight per host (one
-asyncio.Semaphore per host, held per request, redirect hops included); the first request
-to a host goes alone (its sign-in is not raced); an identifying User-Agent with a contact
-address; connect/read timeouts; retries with exponential back-off for transient failures
-only (timeouts, connection resets, HTTP 502/503/504, honouring Retry-After), never for
-4xx; a host that failed ``breaker_after`` times in a row at the connection level is not
-asked again in this sweep (its remaining links take the same class, marked ``inferred``).
+asyncio.Semaphore per host, held per request, redirect hops included); a host is "cold" until
+a chain of redirects signed in there (went through the identity provider and came back
+without an error) or landed on a working service without signing in: until then its links
+go one at a time (concurrent first sign-ins on one cookie jar would overwrite each other's
+OIDC state), and a sign-in that failed on the way back is tried once more; an identifying
+User-Agent with a contact address; connect/read timeouts; retries with exponential back-off
+for transient failures only (timeouts, connection resets, HTTP 502/503/504, honouring
+Retry-After), never for 4xx; a host that failed ``breaker_after`` times in a row at the
+connection level is not asked again in this sweep (its remaining links take the same class,
+marked ``inferred``). Links that landed on a home page are looked at again at the end, one at
+a time per host, twice at most: a hand-off that goes astray only sometimes ("điều hướng
+không ổn định") then reaches the service (``ok``, marked ``unstable``).
+
+Catalog: ``/api/danh-muc?muc_do=tat_ca`` when the portal answers it (every procedure it lists
+for a unit, full-online ones with a link, ``toan_trinh``), else ``/api/danh-muc`` (the
+full-online ones only). Per unit, ``listed`` (the procedures the national portal lists for
+it: the letter's "Tổng số", known only from the full reading) beside ``declared`` (links)
+and ``working`` (the letter's "Số TTHC đã cung cấp").
 
 Results: per unit, one record for ``provided_on_portal`` (đạt when at least one declared
-service works, chưa đạt when every link was judged and none works, không kiểm tra được when
-none works and some could not be seen) and one for ``single_system`` (distinct hosts the
-unit's services land on), in the format of engine/results.py, with the unit's catalog
+service works, chưa đạt when every link was judged and none works, or the unit has no
+full-online link at all, không kiểm tra được when none works and some could not be seen)
+and, for units with links, one for ``single_system`` (distinct hosts the unit's services
+land on), in the format of engine/results.py, with the unit's catalog
 summary (declared, working, failures by class with example links) as evidence; one line
 per link in ``catalog-sweep.jsonl`` beside ``results.jsonl``.
 
@@ -196,6 +209,7 @@ class LinkResult:
     started: float = 0.0
     elapsed_s: float = 0.0
     inferred: bool = False            # not requested: the host had failed repeatedly
+    unstable: bool = False            # landed on the home page first, on the service when looked at again
 
     @property
     def host(self) -> str | None:
@@ -205,7 +219,19 @@ class LinkResult:
         return {"unit": self.link.unit, "code": self.link.code, "procedure": self.link.name,
                 "url": self.link.url, "class": self.klass, "status": self.status,
                 "final_url": self.final_url, "detail": self.detail, "attempts": self.attempts,
-                "hops": self.hops, "elapsed_s": round(self.elapsed_s, 3), "inferred": self.inferred}
+                "hops": self.hops, "elapsed_s": round(self.elapsed_s, 3), "inferred": self.inferred,
+                "unstable": self.unstable}
+
+
+@dataclass
+class _Chain:
+    """One attempt at a link: the cold hosts' locks it holds, and every response it got
+    (origin, status; None when the request failed), in order."""
+    held: list[tuple[str, asyncio.Lock]] = field(default_factory=list)
+    visits: list[tuple[str, int | None]] = field(default_factory=list)
+
+    def holds(self, key: str) -> bool:
+        return any(k == key for k, _ in self.held)
 
 
 class _Failure(Exception):
@@ -277,6 +303,7 @@ class Sweeper:
         self._last_fail: dict[str, tuple[str, str]] = {}
         self.requests: Counter[str] = Counter()   # requests sent, per host
         self.retried = 0
+        self.sign_in_retried = 0                  # links tried again after a failed sign-in
 
     # -- politeness
     def _sem(self, key: str) -> asyncio.Semaphore:
@@ -292,22 +319,59 @@ class Sweeper:
             raise _Failure(klass, f"không gửi yêu cầu: {key} đã lỗi kết nối {self._fails[key]} lần liên tiếp "
                                   f"({detail})", inferred=True)
 
-    async def _enter_host(self, key: str, held: list[tuple[str, asyncio.Lock]]) -> None:
-        """The first request to a host goes alone: concurrent first contacts would race its
-        sign-in (each starting its own OIDC round trip on one cookie jar)."""
+    async def _enter_host(self, key: str, chain: _Chain) -> None:
+        """A chain enters a cold host alone and holds it to its end: concurrent first
+        contacts would race its sign-in (each starting its own OIDC round trip, the host's
+        session cookie, which carries the OIDC state, overwritten by the next). The host
+        turns warm only when a chain signed in there or landed on a working service (see
+        ``_warmed``); a chain that learnt neither (a home page, a 404 before any sign-in)
+        lets the next one in, alone again."""
         self._check_breaker(key)
-        if key in self._warm or any(k == key for k, _ in held):
+        if key in self._warm or chain.holds(key):
             return
         lock = self._cold.setdefault(key, asyncio.Lock())
+        # Not asyncio.wait_for(lock.acquire()): on 3.11 a timeout that fires as the lock is
+        # handed over leaves it held for ever. Here the acquiring task is either done (the
+        # lock is ours) or cancelled before it took the lock.
+        acquiring = asyncio.ensure_future(lock.acquire())
         try:
-            await asyncio.wait_for(lock.acquire(), timeout=max(1.0, self.options.timeout_s * 2))
-        except (asyncio.TimeoutError, TimeoutError):
-            return  # go ahead anyway rather than wait forever on a stuck first contact
+            await asyncio.wait({acquiring}, timeout=max(1.0, self.options.timeout_s * 2))
+        finally:
+            if not acquiring.done():
+                acquiring.cancel()
+        if not acquiring.done() or acquiring.cancelled():
+            # go ahead anyway rather than wait forever on a stuck first contact, unless the
+            # host has meanwhile failed too often to be asked again
+            self._check_breaker(key)
+            return
         if key in self._warm:
             lock.release()
         else:
-            held.append((key, lock))
+            chain.held.append((key, lock))
         self._check_breaker(key)
+
+    def _sign_in_failed(self, chain: _Chain) -> bool:
+        """The chain went through the identity provider and the first answer back on a
+        portal was an error (the callback refused: state or code not accepted)."""
+        idp = [i for i, (key, _) in enumerate(chain.visits) if key in self.idp_hosts]
+        if not idp:
+            return False
+        after = chain.visits[idp[-1] + 1:]
+        return bool(after) and (after[0][1] is None or after[0][1] >= 400)
+
+    def _warmed(self, chain: _Chain, klass: str | None, final_url: str | None) -> set[str]:
+        """Hosts the chain leaves signed in or known not to need it: after a sign-in that
+        came back well, every host answered after the identity provider; without one, the
+        host a working service was found on. A host only passed through before the sign-in
+        (a redirect to a second system) stays cold."""
+        idp = [i for i, (key, _) in enumerate(chain.visits) if key in self.idp_hosts]
+        if idp:
+            if self._sign_in_failed(chain):
+                return set()
+            return {key for key, status in chain.visits[idp[-1] + 1:] if status is not None}
+        if klass == OK and final_url:
+            return {origin(final_url)}
+        return set()
 
     def _note(self, key: str, failure: tuple[str, str] | None) -> None:
         if failure is None:
@@ -317,13 +381,12 @@ class Sweeper:
             self._last_fail[key] = failure
 
     # -- one request, redirects followed by hand
-    async def _follow(self, url: str, method: str, data: dict | None,
-                      held: list[tuple[str, asyncio.Lock]]) -> tuple[int, str, str, int]:
+    async def _follow(self, url: str, method: str, data: dict | None, chain: _Chain) -> tuple[int, str, str, int]:
         seen: Counter[str] = Counter()
         opts = self.options
         for hop in range(opts.max_redirects + 1):
             key = origin(url)
-            await self._enter_host(key, held)
+            await self._enter_host(key, chain)
             async with self._sem(key):
                 self.requests[key] += 1
                 try:
@@ -338,10 +401,12 @@ class Sweeper:
                     finally:
                         await response.aclose()
                 except httpx.HTTPError as error:
+                    chain.visits.append((key, None))
                     klass, transient, detail = classify_exception(error)
                     if klass in TRANSPORT_CLASSES:
                         self._note(key, (klass, detail))
                     raise _Failure(klass, detail, transient=transient, url=url, hops=hop + 1) from None
+            chain.visits.append((key, response.status_code))
             self._note(key, None)
             if redirect_to:
                 nxt = urljoin(url, redirect_to)
@@ -409,21 +474,27 @@ class Sweeper:
         return None
 
     # -- one link
-    async def _attempt(self, link: Link) -> tuple[str, str, int, str, int]:
-        held: list[tuple[str, asyncio.Lock]] = []
+    async def _attempt(self, link: Link) -> tuple[str, str, int, str, int, bool]:
+        """One try at a link: (class, detail, status, final URL, hops, sign-in failed)."""
+        chain = _Chain()
+        klass = url = None
         try:
-            status, url, body, hops = await self._follow(link.url, "GET", None, held)
+            status, url, body, hops = await self._follow(link.url, "GET", None, chain)
             klass, detail = self.judge(link, status, url, body)
             if klass == "login" and origin(url) not in self.idp_hosts:
                 entry = self.sso_entry(url, body)
                 if entry:  # "Đăng nhập bằng VNeID": the session at the provider signs in silently
-                    status, url, body, more = await self._follow(entry[1], entry[0], {} if entry[0] == "POST" else None, held)
+                    status, url, body, more = await self._follow(entry[1], entry[0], {} if entry[0] == "POST" else None, chain)
                     hops += more
                     klass, detail = self.judge(link, status, url, body)
-            return klass, detail, status, url, hops
+            failed = self._sign_in_failed(chain)
+            if failed:
+                detail += " (đăng nhập qua nhà cung cấp định danh không thành công)"
+            return klass, detail, status, url, hops, failed
         finally:
-            for key, lock in held:
-                self._warm.add(key)
+            warm = self._warmed(chain, klass, url)
+            self._warm.update(warm)
+            for key, lock in chain.held:
                 lock.release()
 
     def _backoff(self, attempt: int, retry_after: str | None = None) -> float:
@@ -432,17 +503,23 @@ class Sweeper:
             return min(float(retry_after), opts.max_backoff_s)
         return min(opts.backoff_s * (2 ** (attempt - 1)) * (1 + random.random() * 0.25), opts.max_backoff_s)
 
-    async def check(self, link: Link) -> LinkResult:
+    async def check(self, link: Link, home_retries: int = 0) -> LinkResult:
+        """A link, tried again with back-off for transient failures (``retries`` times);
+        once more, at once, after a failed sign-in (the next try goes alone if the host is
+        still cold); ``home_retries`` more times after a landing on the home page."""
         started = time.monotonic()
         result = LinkResult(link, "other", started=started)
-        for attempt in range(1, self.options.retries + 2):
+        transient_left, sign_in_left, home_left, attempt = self.options.retries, 1, home_retries, 0
+        while True:
+            attempt += 1
             result.attempts = attempt
             try:
-                klass, detail, status, url, hops = await self._attempt(link)
+                klass, detail, status, url, hops, sign_in_failed = await self._attempt(link)
             except _Failure as failure:
                 result.klass, result.detail, result.inferred = failure.klass, failure.detail, failure.inferred
                 result.final_url, result.status, result.hops = failure.url, None, failure.hops
-                if failure.transient and attempt <= self.options.retries:
+                if failure.transient and transient_left > 0:
+                    transient_left -= 1
                     self.retried += 1
                     await asyncio.sleep(self._backoff(attempt))
                     continue
@@ -451,13 +528,41 @@ class Sweeper:
                 result.klass, result.detail = "other", f"{error.__class__.__name__}: {error}"
                 break
             result.klass, result.detail, result.status, result.final_url, result.hops = klass, detail, status, url, hops
-            if klass == "http_5xx" and status in TRANSIENT_STATUS and attempt <= self.options.retries:
+            if sign_in_failed and sign_in_left > 0:
+                sign_in_left -= 1
+                self.retried += 1
+                self.sign_in_retried += 1
+                continue
+            if klass == "home_page" and home_left > 0:
+                home_left -= 1
+                self.retried += 1
+                continue
+            if klass == "http_5xx" and status in TRANSIENT_STATUS and transient_left > 0:
+                transient_left -= 1
                 self.retried += 1
                 await asyncio.sleep(self._backoff(attempt))
                 continue
             break
         result.elapsed_s = time.monotonic() - started
         return result
+
+    async def _second_look(self, links: list[Link], results: list[LinkResult | None], indices: list[int]) -> None:
+        """Links of one host that landed on its home page, looked at again one at a time
+        (twice at most): a hand-off that only sometimes goes astray ("điều hướng không ổn
+        định", e.g. every third time) leads to the service when asked alone, and is then
+        ``ok`` and ``unstable``; one that always goes astray stays ``home_page``."""
+        for i in indices:
+            first = results[i]
+            assert first is not None
+            again = await self.check(links[i], home_retries=1)
+            again.attempts += first.attempts
+            again.elapsed_s += first.elapsed_s
+            again.started = first.started
+            if again.klass == OK:
+                again.unstable = True
+                again.detail = "lần đầu điều hướng về trang chủ, lần xem lại đến đúng dịch vụ"
+            self.retried += 1
+            results[i] = again
 
     async def run(self, links: list[Link], progress: Callable[[LinkResult], None] | None = None) -> list[LinkResult]:
         """Check every link; results in the order of ``links``. Links are interleaved across
@@ -482,6 +587,11 @@ class Sweeper:
                     progress(results[i])
 
         await asyncio.gather(*(worker() for _ in range(workers)))
+        homes: dict[str, list[int]] = {}
+        for i, r in enumerate(results):
+            if r is not None and r.klass == "home_page":
+                homes.setdefault(origin(links[i].url), []).append(i)
+        await asyncio.gather(*(self._second_look(links, results, indices) for indices in homes.values()))
         return [r for r in results if r is not None]
 
 
@@ -632,24 +742,95 @@ def load_storage_state(path: Path) -> httpx.Cookies:
 
 # ------------------------------------------------------------------ catalog
 
+def _full_online(entry: dict[str, Any]) -> bool:
+    """A catalog entry with a "Nộp trực tuyến" link (a full reading marks the others
+    ``toan_trinh: false`` and gives them no link)."""
+    return entry.get("toan_trinh", True) is not False and bool(entry.get("handoff_url"))
+
+
 def links_from_catalog(catalog: list[dict[str, Any]], units: Iterable[str] | None = None) -> list[Link]:
     """Links of a catalog shaped like the national portal's `/api/danh-muc`:
-    ``[{"MaTTHC", "TenTTHC", "units": [{"unit", "name", "handoff_url"}]}]``."""
+    ``[{"MaTTHC", "TenTTHC", "units": [{"unit", "name", "handoff_url"[, "toan_trinh"]}]}]``;
+    entries without a full-online link are not links."""
     wanted = set(units) if units else None
     out = []
     for proc in catalog:
         for u in proc.get("units", []):
-            if wanted is None or u["unit"] in wanted:
+            if (wanted is None or u["unit"] in wanted) and _full_online(u):
                 out.append(Link(unit=str(u["unit"]), unit_name=str(u.get("name") or u["unit"]),
                                 code=str(proc.get("MaTTHC", "")), name=str(proc.get("TenTTHC", "")),
                                 url=str(u["handoff_url"])))
     return out
 
 
+@dataclass
+class Listing:
+    """What the national portal lists for a unit: its name, and how many procedures in all
+    (None when the catalog said only the full-online ones: the total is not known)."""
+    name: str
+    listed: int | None
+
+
+def listings_from_catalog(catalog: list[dict[str, Any]], units: Iterable[str] | None = None,
+                          directory: list[dict[str, Any]] | None = None) -> dict[str, Listing]:
+    """Per unit (in the catalog's order), the procedures the portal lists for it. The total
+    is known when the catalog marks which entries are full-online (``toan_trinh``): units
+    with no full-online link at all are there too. ``directory``: the portal's list of
+    units (``/api/don-vi``: ``unit``, ``name``, ``tong_so_tthc``), which also names the
+    units that list nothing at all; without a full catalog, its ``tong_so_tthc`` is the
+    total."""
+    wanted = set(units) if units else None
+    codes: dict[str, set[str]] = {}
+    names: dict[str, str] = {}
+    full = False
+    for proc in catalog:
+        for u in proc.get("units", []):
+            full = full or "toan_trinh" in u
+            uid = str(u["unit"])
+            if wanted is not None and uid not in wanted:
+                continue
+            names.setdefault(uid, str(u.get("name") or uid))
+            codes.setdefault(uid, set()).add(str(proc.get("MaTTHC", "")))
+    out = {uid: Listing(names[uid], len(c) if full else None) for uid, c in codes.items()}
+    for entry in directory or []:
+        uid = str(entry.get("unit") or "")
+        if not uid or wanted is not None and uid not in wanted:
+            continue
+        told = entry.get("tong_so_tthc")
+        told = told if isinstance(told, int) and not isinstance(told, bool) else None
+        listing = out.get(uid)
+        if listing is None:   # lists nothing full-online (or nothing at all)
+            out[uid] = Listing(str(entry.get("name") or uid), 0 if full else told)
+        elif listing.listed is None:
+            listing.listed = told
+    return out
+
+
 async def fetch_catalog(client: httpx.AsyncClient, national: str) -> list[dict[str, Any]]:
-    response = await client.get(national.rstrip("/") + "/api/danh-muc", follow_redirects=True)
+    """The national portal's catalog: every procedure it lists (``muc_do=tat_ca``) when it
+    answers that, else the full-online ones (``/api/danh-muc`` as it always was)."""
+    base = national.rstrip("/") + "/api/danh-muc"
+    try:
+        response = await client.get(base, params={"muc_do": "tat_ca"}, follow_redirects=True)
+        if response.status_code == 200:
+            data = response.json()
+            if isinstance(data, list):
+                return data
+    except (httpx.HTTPError, ValueError):
+        pass  # a portal without the full reading: the full-online catalog below
+    response = await client.get(base, follow_redirects=True)
     response.raise_for_status()
     return response.json()
+
+
+async def fetch_unit_directory(client: httpx.AsyncClient, national: str) -> list[dict[str, Any]] | None:
+    """The national portal's list of units (``/api/don-vi``), or None when it has none."""
+    try:
+        response = await client.get(national.rstrip("/") + "/api/don-vi", follow_redirects=True)
+        data = response.json() if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        return None
+    return data if isinstance(data, list) and all(isinstance(e, dict) for e in data) else None
 
 
 # ------------------------------------------------------------------ verdicts and records
@@ -686,13 +867,15 @@ def _examples(results: list[LinkResult], klass: str, limit: int = 3) -> list[dic
     return out
 
 
-def unit_summary(results: list[LinkResult]) -> dict[str, Any]:
-    """The unit's catalog summary: declared vs working, failures by class with examples."""
+def unit_summary(results: list[LinkResult], listed: int | None = None) -> dict[str, Any]:
+    """The unit's catalog summary: listed (when known), declared vs working, failures by
+    class with examples."""
     counts = Counter(r.klass for r in results)
     declared, working = len(results), counts.get(OK, 0)
     systems: Counter[str] = Counter(r.host for r in results if r.klass in LANDED_CLASSES and r.host)
     working_systems: Counter[str] = Counter(r.host for r in results if r.klass == OK and r.host)
     return {
+        **({"listed": listed} if listed is not None else {}),
         "declared": declared, "working": working, "rate": _rate(working, declared),
         "failures": {k: {"label": CLASS_LABELS[k], "count": counts[k], "examples": _examples(results, k)}
                      for k in FAILURE_CLASSES if counts.get(k)},
@@ -700,20 +883,28 @@ def unit_summary(results: list[LinkResult]) -> dict[str, Any]:
                        for k in UNVERIFIED_CLASSES if counts.get(k)},
         "systems": {host: {"landed": n, "working": working_systems.get(host, 0)} for host, n in systems.most_common()},
         "inferred": sum(1 for r in results if r.inferred),
+        "unstable": sum(1 for r in results if r.unstable),
     }
 
 
-def provided_verdict(unit_name: str, results: list[LinkResult]) -> Verdict:
-    s = unit_summary(results)
+def provided_verdict(unit_name: str, results: list[LinkResult], listed: int | None = None) -> Verdict:
+    s = unit_summary(results, listed)
     declared, working = s["declared"], s["working"]
     failed = Counter({k: v["count"] for k, v in s["failures"].items()})
     unverified = Counter({k: v["count"] for k, v in s["unverified"].items()})
     evidence = {"catalog": s}
     if declared == 0:
-        return chua_dat("Chưa cung cấp DVCTT trên Cổng DVCQG (không có DVCTT toàn trình nào được công bố).", **evidence)
+        among = f"; Cổng DVCQG liệt kê {listed} TTHC của đơn vị, 0 TTHC có DVCTT toàn trình" if listed else ""
+        return chua_dat(f"Chưa cung cấp DVCTT trên Cổng DVCQG (không có DVCTT toàn trình nào được công bố{among}).",
+                        **evidence)
     if working:
         sentence = (f"Có cung cấp dịch vụ công trực tuyến trên Cổng Dịch vụ công quốc gia: {working}/{declared} "
                     f"DVCTT toàn trình đã công bố thực hiện được ({s['rate']})")
+        if listed is not None and listed != declared:
+            sentence += f", trên tổng số {listed} TTHC của đơn vị trên Cổng DVCQG ({_rate(working, listed)})"
+        if s["unstable"]:
+            sentence += (f"; trong đó {s['unstable']} DVCTT điều hướng không ổn định (lần đầu về trang chủ, "
+                         f"lần xem lại đến đúng dịch vụ)")
         if failed:
             sentence += (f"; {sum(failed.values())} DVCTT đã công bố nhưng không thực hiện được "
                          f"({_breakdown(failed, results)})")
@@ -777,28 +968,39 @@ def unit_record_of(unit_id: str, unit_name: str) -> dict[str, str]:
 
 
 def write_records(run_dir: Path, results: list[LinkResult], *, known_personal: Iterable[str] = (),
-                  unit_records: dict[str, dict[str, str]] | None = None) -> list[dict[str, Any]]:
+                  unit_records: dict[str, dict[str, str]] | None = None,
+                  listings: dict[str, Listing] | None = None) -> list[dict[str, Any]]:
     """Append the unit records (provided_on_portal, service_exists, single_system) and the
-    per-link lines."""
+    per-link lines. ``listings``: what the national portal lists per unit; a unit listed
+    there without any full-online link gets a provided_on_portal record alone (chưa đạt,
+    0 of its total): there is nothing to follow for the other two."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     known = tuple(known_personal)
+    listings = listings or {}
     by_unit: dict[str, list[LinkResult]] = {}
     for r in results:
         by_unit.setdefault(r.link.unit, []).append(r)
+    for unit_id in listings:
+        by_unit.setdefault(unit_id, [])
     with open(run_dir / LINKS_FILE, "a", encoding="utf-8") as handle:
         for r in results:
             handle.write(json.dumps(mask_record(r.as_line(), known), ensure_ascii=False, sort_keys=True) + "\n")
     unit_records = unit_records or {}
     written = []
     for unit_id, unit_results in by_unit.items():
-        unit = unit_records.get(unit_id) or unit_record_of(unit_id, unit_results[0].link.unit_name)
+        listing = listings.get(unit_id)
+        listed = listing.listed if listing else None
+        unit = unit_records.get(unit_id) or unit_record_of(
+            unit_id, unit_results[0].link.unit_name if unit_results else (listing.name if listing else unit_id))
         name = unit.get("name") or unit_id
-        start = min(r.started for r in unit_results)
-        end = max(r.started + r.elapsed_s for r in unit_results)
-        for criterion, verdict in (("provided_on_portal", provided_verdict(name, unit_results)),
-                                   ("service_exists", service_exists_verdict(name, unit_results)),
-                                   ("single_system", single_system_verdict(name, unit_results))):
+        start = min((r.started for r in unit_results), default=0.0)
+        end = max((r.started + r.elapsed_s for r in unit_results), default=0.0)
+        verdicts = [("provided_on_portal", provided_verdict(name, unit_results, listed))]
+        if unit_results:
+            verdicts += [("service_exists", service_exists_verdict(name, unit_results)),
+                         ("single_system", single_system_verdict(name, unit_results))]
+        for criterion, verdict in verdicts:
             record = {
                 "run_id": run_dir.name, "item": f"sweep[{unit_id}]::{criterion}", "code": "", "procedure": "",
                 "target": unit_id, "unit": unit, "criterion": criterion, "outcome": verdict.outcome,
@@ -850,6 +1052,7 @@ class SweepRun:
     requests: int
     retried: int
     sign_in: str
+    listings: dict[str, Listing] = field(default_factory=dict)
 
 
 async def sweep_environment(env: Any, run_dir: Path | None, options: SweepOptions, *,
@@ -873,9 +1076,12 @@ async def sweep_environment(env: Any, run_dir: Path | None, options: SweepOption
             values = {"national": env.national, "idp": env.idp, "citizen": citizen}
             await sign_in_with_steps(client, env.login_steps, values)
             sign_in = f"đăng nhập qua biểu mẫu của nhà cung cấp định danh ({env.login_citizen})"
-        if catalog is None:
+        directory = None
+        if catalog is None:   # a catalog given by hand stands alone: the portal's units are not asked
             catalog = await fetch_catalog(client, env.national)
+            directory = await fetch_unit_directory(client, env.national)
         links = links_from_catalog(catalog, units)
+        listings = listings_from_catalog(catalog, units, directory)
         own = {uid: {origin(url)} for uid, url in env.units.items()}
         for link in links:   # units the environment does not name: their most common link host
             if link.unit not in own:
@@ -891,8 +1097,8 @@ async def sweep_environment(env: Any, run_dir: Path | None, options: SweepOption
         elapsed = time.monotonic() - started
     records = []
     if run_dir is not None:
-        records = write_records(run_dir, results, known_personal=personal_strings(citizens))
-    return SweepRun(results, records, elapsed, sum(sweeper.requests.values()), sweeper.retried, sign_in)
+        records = write_records(run_dir, results, known_personal=personal_strings(citizens), listings=listings)
+    return SweepRun(results, records, elapsed, sum(sweeper.requests.values()), sweeper.retried, sign_in, listings)
 
 
 def _seconds(value: float) -> str:
@@ -903,15 +1109,20 @@ def summary_lines(run: SweepRun, options: SweepOptions) -> list[str]:
     by_unit: dict[str, list[LinkResult]] = {}
     for r in run.results:
         by_unit.setdefault(r.link.unit, []).append(r)
+    for unit_id in run.listings:   # units listed without any full-online link
+        by_unit.setdefault(unit_id, [])
     n = len(run.results)
     rate = n / run.elapsed_s if run.elapsed_s else 0.0
     lines = [f"Quét danh mục: {n} đường dẫn “Nộp trực tuyến” của {len(by_unit)} đơn vị trong {_seconds(run.elapsed_s)} "
              f"({f'{rate:.1f}'.replace('.', ',')} đường dẫn/giây; {run.requests} yêu cầu, {run.retried} lần thử lại; "
              f"tối đa {options.per_host} yêu cầu đồng thời mỗi máy chủ; {run.sign_in})."]
     for unit_id, results in by_unit.items():
-        s = unit_summary(results)
+        listing = run.listings.get(unit_id)
+        s = unit_summary(results, listing.listed if listing else None)
         bad = Counter({k: v["count"] for k, v in {**s["failures"], **s["unverified"]}.items()})
         line = f"  {unit_id}: {s['working']}/{s['declared']} DVCTT thực hiện được ({s['rate']})"
+        if "listed" in s:
+            line += f"; tổng số TTHC trên Cổng DVCQG: {s['listed']}"
         if bad:
             line += f"; {_breakdown(bad, results)}"
         line += f"; {len(s['systems'])} hệ thống"

@@ -37,6 +37,7 @@ DEFAULT_KNOBS: dict = {
     "header_name": None,               # name shown in the unit's header instead of its name
     "public_lookup": "status_only",    # status_only | full_details
     "progress_page": True,             # /ho-so/<code> with the status history
+    "progress_frozen": False,          # the dossier page keeps showing the first status
     "result_storage": "signed",        # signed | unsigned | none
     "bot_challenge": False,            # every page is a JS challenge page
     "session_expiry_after_step": None, # n: the session expires when leaving step n

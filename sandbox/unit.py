@@ -366,6 +366,8 @@ def make_unit_app(unit: Unit, store: Store, citizens: dict, procedures: dict,
         d = own_dossier(code)
         if d is None:
             return message("Không tìm thấy hồ sơ", "Không tìm thấy hồ sơ.", 404)
+        if K["progress_frozen"]:  # the page exists, its status never moves on
+            d = {**d, "status": d["history"][0]["status"], "history": d["history"][:1]}
         return page("unit_dossier.html", title=f"Hồ sơ {code}", d=d)
 
     @app.get("/tra-cuu")

@@ -65,6 +65,10 @@ class Handler(BaseHTTPRequestHandler):
                 return
             if path == "/slow":
                 time.sleep(1.0)
+            if path == "/flaky" and n % 3 == 0:   # every third hand-off goes astray
+                return self._redirect("/")
+            if path == "/always-home":
+                return self._redirect("/")
             if path == "/loop-a":
                 return self._redirect("/loop-b")
             if path == "/loop-b":
@@ -193,3 +197,189 @@ def test_judging_pages():
     assert judge("http://127.0.0.70/dang-ky-tai-khoan", "<h1>Đăng ký tài khoản</h1>") == "gate"
     assert judge("http://127.0.0.70/tin-tuc", "<h1>Tin tức</h1>") == "wrong_page"
     assert origin("https://Example.vn/a") == "example.vn:443"
+
+
+# ------------------------------------------------------------------ sign-in race
+
+class SignInPortal(ThreadingHTTPServer):
+    """A unit portal that signs in through an identity provider the way the sandbox's do:
+    the hand-off keeps the OIDC state in the session cookie (the next hand-off's cookie
+    overwrites it), the callback refuses a state the cookie does not hold (400). ``/home``
+    links go to the home page without signing in; the first ``fail_callbacks`` callbacks
+    are refused whatever they carry (a provider's hiccup)."""
+    daemon_threads = True
+
+    def __init__(self, host: str, idp: str = "", fail_callbacks: int = 0):
+        self.lock = threading.Lock()
+        self.idp = idp
+        self.fail_callbacks = fail_callbacks
+        self.hits: Counter[str] = Counter()
+        self.callbacks: list[int] = []     # status of every callback
+        self.handoffs_in_flight = 0        # hand-offs begun whose sign-in has not come back
+        self.max_handoffs_in_flight = 0
+        self.n = 0
+        super().__init__((host, 0), PortalHandler)
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.server_address[0]}:{self.server_address[1]}"
+
+
+class PortalHandler(BaseHTTPRequestHandler):
+    server: SignInPortal
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def _send(self, status: int, body: str = "", location: str | None = None, cookie: str | None = None) -> None:
+        data = body.encode("utf-8")
+        self.send_response(status)
+        if location:
+            self.send_header("Location", location)
+        if cookie is not None:
+            self.send_header("Set-Cookie", f"sess={cookie}; Path=/")
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802
+        from urllib.parse import parse_qs, quote, urlsplit
+        srv = self.server
+        parts = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        cookie = ""
+        for piece in (self.headers.get("Cookie") or "").split(";"):
+            name, _, value = piece.strip().partition("=")
+            if name == "sess":
+                cookie = value
+        with srv.lock:
+            srv.hits[parts.path] += 1
+        if parts.path == "/":
+            return self._send(200, "<h1>Cổng Dịch vụ công</h1><p>Trang chủ</p>")
+        if parts.path == "/home":
+            return self._send(302, location="/")
+        if parts.path == "/dvc":
+            if cookie == "user":
+                return self._send(200, PAGE.format(title="Cấp giấy phép thử"))
+            with srv.lock:
+                srv.n += 1
+                state = f"s{srv.n}"
+                srv.handoffs_in_flight += 1
+                srv.max_handoffs_in_flight = max(srv.max_handoffs_in_flight, srv.handoffs_in_flight)
+            back = quote(f"{self.server.base}/callback?state={state}", safe="")
+            return self._send(302, location=f"{srv.idp}/authorize?redirect={back}", cookie=f"state-{state}")
+        if parts.path == "/callback":
+            time.sleep(0.05)   # the code exchange: long enough for a racing hand-off to overwrite the cookie
+            with srv.lock:
+                srv.handoffs_in_flight -= 1
+                refused = srv.fail_callbacks > 0 or cookie != f"state-{query.get('state')}"
+                srv.fail_callbacks -= 1 if srv.fail_callbacks > 0 else 0
+                srv.callbacks.append(400 if refused else 302)
+            if refused:
+                return self._send(400, "<h1>Đăng nhập không thành công</h1>")
+            return self._send(302, location="/dvc", cookie="user")
+        self._send(404, "<p>Không tìm thấy trang</p>")
+
+
+class IdpHandler(BaseHTTPRequestHandler):
+    """The identity provider, already signed in: /authorize sends straight back."""
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        from urllib.parse import parse_qs, urlsplit
+        time.sleep(0.02)
+        back = parse_qs(urlsplit(self.path).query).get("redirect", ["/"])[0]
+        self.send_response(302)
+        self.send_header("Location", back)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+@pytest.fixture
+def federation():
+    started = []
+
+    def start(portal_host: str, idp_host: str, fail_callbacks: int = 0) -> tuple[SignInPortal, str]:
+        idp = ThreadingHTTPServer((idp_host, 0), IdpHandler)
+        idp.daemon_threads = True
+        idp_base = f"http://{idp_host}:{idp.server_address[1]}"
+        portal = SignInPortal(portal_host, idp_base, fail_callbacks)
+        for srv in (idp, portal):
+            threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+            started.append(srv)
+        return portal, idp_base
+
+    yield start
+    for srv in started:
+        srv.shutdown()
+        srv.server_close()
+
+
+def sweep_signed_in(links: list[Link], idp_base: str, **options) -> tuple[list, Sweeper]:
+    opts = SweepOptions(**{"timeout_s": 3.0, "backoff_s": 0.01, **options})
+
+    async def go():
+        async with make_client(opts) as client:
+            sweeper = Sweeper(client, opts, idp_hosts=[origin(idp_base)])
+            return await sweeper.run(links), sweeper
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, go()).result()
+
+
+def test_a_home_page_does_not_warm_the_host_sign_ins_are_not_raced(federation):
+    """The first link lands on the home page without signing in: the host stays cold, so
+    the next links still go one at a time until one has signed in; then they go side by
+    side, and none meets a refused callback."""
+    portal, idp = federation("127.0.0.67", "127.0.0.68")
+    links = [link(portal.base, "/home")] + [link(portal.base, f"/dvc?i={i}") for i in range(16)]
+    results, sweeper = sweep_signed_in(links, idp, per_host=4)
+    got = Counter(r.klass for r in results)
+    assert got == {"home_page": 1, "ok": 16}, [(r.link.url, r.klass, r.detail) for r in results if r.klass != "ok"]
+    assert portal.callbacks == [302]                     # one sign-in, never two at once
+    assert portal.max_handoffs_in_flight == 1
+    assert sweeper.sign_in_retried == 0
+
+
+def test_a_refused_sign_in_is_tried_once_more(federation):
+    portal, idp = federation("127.0.0.69", "127.0.0.72", fail_callbacks=1)
+    results, sweeper = sweep_signed_in([link(portal.base, f"/dvc?i={i}") for i in range(6)], idp, per_host=4)
+    assert {r.klass for r in results} == {"ok"}
+    assert portal.callbacks == [400, 302] and sweeper.sign_in_retried == 1
+    assert sorted(r.attempts for r in results) == [1, 1, 1, 1, 1, 2]
+
+
+def test_a_sign_in_refused_twice_gives_up(federation):
+    portal, idp = federation("127.0.0.73", "127.0.0.74", fail_callbacks=100)
+    results, sweeper = sweep_signed_in([link(portal.base, f"/dvc?i={i}") for i in range(3)], idp, per_host=4)
+    assert {r.klass for r in results} == {"http_4xx"}
+    assert all(r.attempts == 2 and "không thành công" in r.detail for r in results)
+    assert portal.callbacks == [400] * 6                 # each link: one try and one more, one at a time
+    assert portal.max_handoffs_in_flight == 1
+
+
+def test_a_cold_host_that_never_answers_is_left_alone_soon(servers):
+    """Links of a host not yet signed in go one at a time; one that only times out is not
+    asked more than the breaker allows (a link waiting for its turn checks it too)."""
+    a = servers("127.0.0.75")
+    started = time.monotonic()
+    results, _ = sweep([link(a.base, "/slow") for _ in range(12)], per_host=4, retries=0, timeout_s=0.3,
+                       breaker_after=3)
+    assert {r.klass for r in results} == {"timeout"}
+    assert a.hits["/slow"] <= 3 + 1 and sum(r.inferred for r in results) >= 8
+    assert time.monotonic() - started < 6
+
+
+def test_home_page_landings_are_looked_at_again_one_at_a_time(servers):
+    a = servers("127.0.0.76")
+    links = [link(a.base, "/flaky") for _ in range(12)] + [link(a.base, "/always-home") for _ in range(2)]
+    results, _ = sweep(links, per_host=4)
+    flaky, home = results[:12], results[12:]
+    assert {r.klass for r in flaky} == {"ok"}
+    # the first pass: 4 of 12 astray; looked at again alone, each reaches the service within two tries
+    assert sum(r.unstable for r in flaky) == 4 and all(r.attempts in (2, 3) for r in flaky if r.unstable)
+    assert {r.klass for r in home} == {"home_page"} and all(r.attempts == 3 and not r.unstable for r in home)
+    assert a.hits["/always-home"] == 6

@@ -14,7 +14,7 @@ for every writer (JSON summary, Word export, the static site).
         "tt": "1",                          # the letter's TT (a 2025 province: its place among the 34);
                                             # a unit the letter does not know: numbered on after the last
         "unit_id": "bo-cong-an", "name": "Bộ Công an",
-        "total": 79 | None, "provided": 25 | None,   # from the catalog sweep (declared, working); None: no sweep
+        "total": 79 | None, "provided": 25 | None,   # from the catalog sweep (listed or else declared, working); None: no sweep
         "total_text": "79" | "—", "provided_text": "25" | "—", "rate": "31,6%" | "—",
         "paragraph": [line, ...],           # compose_paragraph's lines (masked), ends "(Đã kiểm tra điểm ...)"
         "codes": ["2.000635", ...],         # procedures walked
@@ -62,15 +62,18 @@ def format_rate(part: int, whole: int) -> str:
 
 
 def _catalog_counts(report: UnitReport | None) -> tuple[int | None, int | None]:
-    """(declared, working) from the unit's catalog sweep record, when the sweep ran."""
+    """(total, working) from the unit's catalog sweep record, when the sweep ran. Tổng số is
+    what the national portal lists for the unit (``listed``) when the sweep could read it,
+    else the full-online services it declares (``declared``)."""
     if report is None:
         return None, None
     for record in report.records:
         if record["criterion"] != CATALOG_CRITERION:
             continue
         catalog = (record.get("evidence") or {}).get("catalog") or {}
-        if isinstance(catalog.get("declared"), int) and isinstance(catalog.get("working"), int):
-            return catalog["declared"], catalog["working"]
+        total = catalog.get("listed") if isinstance(catalog.get("listed"), int) else catalog.get("declared")
+        if isinstance(total, int) and isinstance(catalog.get("working"), int):
+            return total, catalog["working"]
     return None, None
 
 

@@ -36,7 +36,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "dan-dat-chua-du": {"guidance": "mot_phan"},
     "vo-giao-dien": {"mobile_layout": "chua_dat"},
     "cham": {"response_time": "chua_dat"},
-    "loi-nop-ho-so": {"stability": "mot_phan"},
+    "loi-nop-ho-so": {"stability": "chua_dat"},
     "nop-ho-so-loi": {"stability": "chua_dat", "service_usable": "chua_dat"},
     "ten-cu": {"branding": "chua_dat"},
     "tra-cuu-cong-khai": {"privacy": "chua_dat"},
