@@ -65,6 +65,7 @@ class Evidence:
     vneid_pressed: bool = False  # the unit's login page offered VNeID and the walk took it
     # Screens without the procedure's fields where the walk uploaded a filled declaration instead
     declaration_uploaded: list[dict[str, Any]] = field(default_factory=list)
+    extra_uploads: list[str] = field(default_factory=list)  # steps where unlisted required files were attached
     direct_entry_used: bool = False
     form: PageObservation | None = None
     form_values: dict[str, str] = field(default_factory=dict)
@@ -490,6 +491,23 @@ class Journey:
         for field_id, raw in step.fill.items():
             if field_id not in skip and field_id not in missing:
                 self._set(page, scenario.fields[field_id], fill_template(raw, self.values))
+        if not skip:
+            self._attach_what_else_is_required(page, step)
+
+    def _attach_what_else_is_required(self, page: Page, step) -> None:
+        """A portal may ask for more documents than the procedure lists (a copy of the ID card,
+        say): the citizen attaches something to each required, empty file input so the walk goes
+        on; the checks judge the request itself from the screen (no_redundant_documents)."""
+        uploads = page.locator("input[type=file][required]:not([disabled])")
+        for i in range(uploads.count()):
+            upload = uploads.nth(i)
+            try:
+                if upload.is_visible() and upload.evaluate("e => !e.files || e.files.length === 0"):
+                    upload.set_input_files(self.upload_file("giay-to-kem-theo.pdf"))
+                    if step.name not in self.evidence.extra_uploads:
+                        self.evidence.extra_uploads.append(step.name)
+            except (PlaywrightError, PlaywrightTimeout):
+                continue
 
     def _fill_in_a_declaration(self, page: Page, step, missing: list[str]) -> None:
         """The screen lacks the procedure's fields. Portals without an e-form ask instead for the

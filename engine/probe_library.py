@@ -29,6 +29,18 @@ def _field_of_kind(s: ProbeSession, index: int, kinds: tuple[str, ...]) -> str |
     return None
 
 
+def _contact_field(s: ProbeSession) -> tuple[int, str, str] | None:
+    """The phone field and a valid number other than the citizen's: (step, field, value)."""
+    index = s.step_with_field("phone")
+    if index is None:
+        return None
+    step = s.scenario.steps[index]
+    field_id = next(f for f in (*step.fields, *step.fill) if s.scenario.fields[f].kind == "phone")
+    own = (s.values.get("citizen") or {}).get("SoDienThoai", "")
+    value = next((v for v in s.settings.valid_phones if v != own), None)
+    return (index, field_id, value) if value else None
+
+
 def _typed_text_field(s: ProbeSession, min_index: int = 0) -> tuple[int, str] | None:
     """A field the citizen types free text into (not a number, not prefilled): (step, field)."""
     fallback = None
@@ -240,6 +252,17 @@ def draft_persistence(s: ProbeSession) -> dict[str, Any]:
     try:
         if not s.advance_to(page, index):
             return {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
+        if s.locator(page, field_id).count() == 0:
+            # Not on this portal's screen (e.g. no e-form: the request is an uploaded declaration).
+            # The citizen's phone number is typed on every portal: try the draft with it.
+            contact = _contact_field(s)
+            if contact is None:
+                return {"error": f"không thấy trường “{s.scenario.fields[field_id].label or field_id}” trên màn hình"}
+            _closing(page)
+            index, field_id, marker = contact
+            page = s.open_form()
+            if not s.advance_to(page, index):
+                return {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
         s.fill_step(page, index, skip=(field_id,))
         s.locator(page, field_id).fill(marker)
         page.wait_for_timeout(300)  # autosaves usually follow the input event

@@ -180,7 +180,10 @@ class ProbeSession:
         """A new tab of the signed-in context (the unit's session cookies included)."""
         from engine.observe import track_requests
         page = self.journey.page.context.new_page()
-        page.set_default_timeout(self.timeout_ms)
+        # Pages and navigations get the scenario's patience; a control on a screen already
+        # shown is there at once or not at all, so element actions give up sooner.
+        page.set_default_navigation_timeout(self.timeout_ms)
+        page.set_default_timeout(min(self.timeout_ms, 8000))
         track_requests(page)
         return page
 

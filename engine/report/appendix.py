@@ -73,7 +73,11 @@ def _catalog_counts(report: UnitReport | None) -> tuple[int | None, int | None]:
         catalog = (record.get("evidence") or {}).get("catalog") or {}
         total = catalog.get("listed") if isinstance(catalog.get("listed"), int) else catalog.get("declared")
         if isinstance(total, int) and isinstance(catalog.get("working"), int):
-            return total, catalog["working"]
+            # A link that reached the unit's own system and met its own login, account or
+            # password gate there is provided full-online on the national portal; the gate is
+            # the single sign-on criterion's finding, not this column's.
+            gated = ((catalog.get("unverified") or {}).get("gate") or {}).get("count") or 0
+            return total, catalog["working"] + gated
     return None, None
 
 
