@@ -270,6 +270,13 @@ def draft_persistence(s: ProbeSession) -> dict[str, Any]:
         page.reload(wait_until="load")
         _settle(page)
         after_reload = s.read_value(page, field_id) if s.on_step(page, index) else None
+        if not s.on_step(page, index):
+            # The reload reopened the form elsewhere (the first screen, where nothing was kept):
+            # walk back to the step to go on with the "next, then back" half.
+            s.back_to_first_screen(page)
+            if not s.advance_to(page, index):
+                return {"error": f"không trở lại được bước “{s.scenario.steps[index].name}” sau khi tải lại trang",
+                        "after_reload": after_reload, "kept_on_reload": False}
         s.fill_step(page, index, skip=(field_id,))
         s.locator(page, field_id).fill(marker)
         outcome = s.attempt_next(page, index)
