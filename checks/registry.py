@@ -23,6 +23,9 @@ class Criterion:
     # True when the criterion is judged from the catalog of the national portal (the sweep),
     # not from a browser journey of one procedure.
     catalog: bool = False
+    # True when one procedure failing fails the unit: a unit where a published service does not
+    # exist has non-existent services ("chưa đạt"), even if its other services exist.
+    one_failure_fails: bool = False
 
 
 CRITERIA: tuple[Criterion, ...] = (
@@ -34,7 +37,8 @@ CRITERIA: tuple[Criterion, ...] = (
               legal_basis="Nghị định 45/2020/NĐ-CP về thực hiện TTHC trên môi trường điện tử; Nghị định 42/2022/NĐ-CP"),
     Criterion("service_exists", "Dịch vụ được điều hướng tới có tồn tại",
               "DVCTT đã công bố trên Cổng DVCQG phải tiếp nhận được trên HTTT giải quyết TTHC",
-              legal_basis="Nghị định 42/2022/NĐ-CP: DVCTT đã công bố trên Cổng DVCQG phải thực hiện được"),
+              legal_basis="Nghị định 42/2022/NĐ-CP: DVCTT đã công bố trên Cổng DVCQG phải thực hiện được",
+              one_failure_fails=True),
     Criterion("sso", "Đăng nhập 1 lần (SSO)",
               "Không yêu cầu đăng nhập lại, đăng ký hay đổi mật khẩu sau khi đã đăng nhập ở Cổng DVCQG",
               legal_basis="Nghị định 45/2020/NĐ-CP; Nghị định 69/2024/NĐ-CP: xác thực một lần qua Cổng DVCQG"),

@@ -480,6 +480,14 @@ class Journey:
         # The screen is shown (its heading was awaited): a field not in the page now will not come.
         missing = [f for f in wanted if field_locator(page, scenario.fields[f]).count() == 0]
         if missing:
+            # A screen still being drawn (a slow portal, a script) gets a moment before its
+            # fields are declared missing.
+            try:
+                field_locator(page, scenario.fields[missing[0]]).wait_for(state="attached", timeout=3000)
+                missing = [f for f in wanted if field_locator(page, scenario.fields[f]).count() == 0]
+            except (PlaywrightError, PlaywrightTimeout):
+                pass
+        if missing:
             self._fill_in_a_declaration(page, step, missing)
         # Fields the portal should have prefilled: typed in only when empty, so the walk goes
         # on (the autofill check has already read what the portal put there).

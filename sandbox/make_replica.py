@@ -292,11 +292,12 @@ class Replica:
                 self.catalog_notes.append(self.why("service_usable") + " — hệ thống của đơn vị không có thủ tục; "
                                           "hand-off về trang chủ")
         elif v("service_usable") == "fail" and gate:
-            self.note("service_usable", "trang chặn (đăng ký tài khoản/đổi mật khẩu) ngăn dịch vụ")
+            # past the account the unit imposes, the service still cannot be done
+            self.set("submit_failure", "always", "service_usable",
+                     "sau trang chặn (đăng ký tài khoản/đổi mật khẩu) nộp hồ sơ vẫn lỗi")
         elif v("service_usable") == "partial":
-            self.note("service_usable", "trang chặn (đăng ký tài khoản/đổi mật khẩu) ngăn dịch vụ; kiểm tra "
-                                        "service_usable chỉ có đạt/chưa đạt: công cụ chấm “chưa đạt” nếu kịch bản "
-                                        "không vượt trang chặn, “đạt” nếu vượt")
+            self.note("service_usable", "trang chặn (đăng ký tài khoản/đổi mật khẩu): dịch vụ chỉ thực hiện được "
+                                        "sau khi vượt trang chặn (công cụ chấm “một phần”)")
         if v("single_system") == "fail":
             self.second_share = SECOND_SYSTEM_SHARE
             self.catalog_notes.append(self.why("single_system") + f" — {int(SECOND_SYSTEM_SHARE * 100)} % DVCTT "

@@ -190,4 +190,4 @@ def _merged_outcomes(reports: list[UnitReport]) -> dict[str, str]:
     for report in reports:
         for criterion, outcome in report.outcomes.items():
             by_criterion.setdefault(criterion, []).append(outcome)
-    return {c: aggregate_outcome(o) for c, o in sorted(by_criterion.items(), key=lambda kv: criterion_rank(kv[0]))}
+    return {c: aggregate_outcome(o, c) for c, o in sorted(by_criterion.items(), key=lambda kv: criterion_rank(kv[0]))}

@@ -36,7 +36,7 @@ def outcomes_by_unit(run_dir: Path) -> dict[tuple[str, str], str]:
     grouped: dict[tuple[str, str], list[str]] = {}
     for record in read_results(run_dir):
         grouped.setdefault((record["unit"]["id"], record["criterion"]), []).append(record["outcome"])
-    return {key: aggregate_outcome(values) for key, values in grouped.items()}
+    return {key: aggregate_outcome(values, key[1]) for key, values in grouped.items()}
 
 
 def compute_history(run_dir: Path) -> dict[str, Any] | None:

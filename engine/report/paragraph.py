@@ -150,13 +150,16 @@ def _not_checked_line(records: list[dict[str, Any]]) -> str:
     return NOT_CHECKED_PREFIX + "; ".join(groups) + "."
 
 
-def aggregate_outcome(outcomes: Iterable[str]) -> str:
+def aggregate_outcome(outcomes: Iterable[str], criterion: str | None = None) -> str:
     """One outcome for a criterion judged on several procedures of a unit.
 
     A judged outcome outweighs "could not check"; judged outcomes that disagree (passes on
-    one procedure, fails on another) make "một phần", as the letter's "một số DVCTT ..."."""
+    one procedure, fails on another) make "một phần", as the letter's "một số DVCTT ...",
+    except for criteria where one failure fails the unit (``one_failure_fails`` in the registry)."""
     outcomes = list(outcomes)
     judged = {o for o in outcomes if o in (DAT, MOT_PHAN, CHUA_DAT)}
+    if CHUA_DAT in judged and criterion is not None and _one_failure_fails(criterion):
+        return CHUA_DAT
     if len(judged) == 1:
         return judged.pop()
     if judged:
@@ -164,6 +167,11 @@ def aggregate_outcome(outcomes: Iterable[str]) -> str:
     if KHONG_KIEM_TRA_DUOC in outcomes:
         return KHONG_KIEM_TRA_DUOC
     return KHONG_AP_DUNG
+
+
+def _one_failure_fails(criterion_id: str) -> bool:
+    import checks
+    return any(c.id == criterion_id and c.one_failure_fails for c in checks.CRITERIA)
 
 
 def _name_key(name: str) -> tuple[str, str]:
@@ -220,7 +228,7 @@ def unit_report(unit: dict[str, Any], records: list[dict[str, Any]]) -> UnitRepo
         by_criterion.setdefault(record["criterion"], []).append(record["outcome"])
     return UnitReport(unit=unit, records=ordered, codes=procedure_codes(records),
                       lines=compose_paragraph(records),
-                      outcomes={c: aggregate_outcome(o) for c, o in by_criterion.items()})
+                      outcomes={c: aggregate_outcome(o, c) for c, o in by_criterion.items()})
 
 
 def read_run(run_dir: Path, known: Iterable[str] = ()) -> RunView:

@@ -28,6 +28,7 @@ EVIDENCE_LABELS = {
     "problems": "Vấn đề", "tried": "Đã thử", "slipped_through": "Lọt qua", "valid_refused": "Hợp lệ bị từ chối",
     "steps": "Các bước", "step": "Bước", "advanced": "Chuyển bước được", "stopped": "Dừng lại",
     "catalog": "Danh mục", "declared": "Đã công bố", "working": "Thực hiện được",
+    "listed": "Tổng số TTHC trên Cổng DVCQG", "unstable": "Điều hướng không ổn định",
     "form_url": "Biểu mẫu", "login_page": "Trang đăng nhập", "lookup_page": "Trang tra cứu",
     "result_url": "Trang kết quả", "page": "Trang", "pages": "Các trang", "pages_before_form": "Trang trước biểu mẫu",
 }
