@@ -897,6 +897,13 @@ def provided_verdict(unit_name: str, results: list[LinkResult], listed: int | No
         among = f"; Cổng DVCQG liệt kê {listed} TTHC của đơn vị, 0 TTHC có DVCTT toàn trình" if listed else ""
         return chua_dat(f"Chưa cung cấp DVCTT trên Cổng DVCQG (không có DVCTT toàn trình nào được công bố{among}).",
                         **evidence)
+    gated = unverified.get("gate", 0)
+    if not working and gated:
+        # The links reach the unit's own system, which then imposes its own account or password:
+        # the service is provided on the national portal; the gate is the single sign-on finding.
+        return dat(f"Có cung cấp dịch vụ công trực tuyến trên Cổng Dịch vụ công quốc gia: {gated}/{declared} DVCTT "
+                   "toàn trình đã công bố điều hướng đến hệ thống của đơn vị, nơi dừng ở trang đăng ký tài khoản hoặc "
+                   "đổi mật khẩu riêng (xem tiêu chí đăng nhập 1 lần).", **evidence)
     if working:
         sentence = (f"Có cung cấp dịch vụ công trực tuyến trên Cổng Dịch vụ công quốc gia: {working}/{declared} "
                     f"DVCTT toàn trình đã công bố thực hiện được ({s['rate']})")

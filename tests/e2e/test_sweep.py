@@ -166,8 +166,10 @@ def test_challenge_is_not_checkable(swept):
     r = records[("thach-thuc-bot", "provided_on_portal")]
     assert r["outcome"] == "khong_kiem_tra_duoc" and "chống bot" in r["reason"]
     assert records[("thach-thuc-bot", "single_system")]["outcome"] == "khong_kiem_tra_duoc"
-    # a gate (registration) hides the services too: not "chưa đạt"
-    assert records[("dang-ky-tai-khoan", "provided_on_portal")]["outcome"] == "khong_kiem_tra_duoc"
+    # a gate (registration) of the unit's own system: the services are provided on the national
+    # portal and reach the unit (the gate is the single sign-on finding), never "chưa đạt"
+    gated = records[("dang-ky-tai-khoan", "provided_on_portal")]
+    assert gated["outcome"] == "dat" and "đăng ký tài khoản" in gated["sentence"]
 
 
 def test_links_file_and_report(swept):
