@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 import time
+from itertools import zip_longest
 from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError, Page, TimeoutError as PlaywrightTimeout
@@ -71,61 +72,136 @@ def _closing(page_or_context) -> None:
 # --------------------------------------------------------------------------- input_validation
 
 
+def _scenario_value(s: ProbeSession, index: int, field_id: str) -> str:
+    """What the scenario types into a field of step ``index`` (the citizen's own contact data)."""
+    from engine.phrases import fill_template
+    raw = s.scenario.steps[index].fill.get(field_id)
+    return fill_template(str(raw), s.values) if raw is not None else ""
+
+
+def _refused(outcome: dict[str, Any]) -> bool:
+    return (not outcome["advanced"]) or bool(outcome["invalid"])
+
+
+class _ContactStep:
+    """One page kept at the step with the contact fields for the whole battery: each try clears
+    and retypes the fields and presses the step's own button, as a citizen correcting a value
+    would; when the portal moved on, its own back button brings the step again. Reopening the
+    form for each value would cost a walk from the first step every time."""
+
+    def __init__(self, s: ProbeSession, index: int, battery: tuple[str, ...]):
+        self.s, self.index, self.battery = s, index, battery
+        self.page: Page | None = None
+        self.url: str | None = None
+        self.moved_on = False  # the last try was accepted: the page shows the next step
+
+    def arrive(self) -> bool:
+        """A page at the step (the one the last probe parked there, else a walk), filled."""
+        self.page = self.s.reach(self.index)
+        if self.page is None:
+            return False
+        self.url = self.page.url
+        self.s.fill_step(self.page, self.index)
+        return True
+
+    def _back_to_step(self) -> None:
+        from engine.journey import clickable
+        s, page, index = self.s, self.page, self.index
+        if self.moved_on:  # the form's own back button, as a citizen would
+            try:
+                clickable(page, s.scenario.back).click(timeout=3000)
+                # A slow portal takes its time to show the step again: the scenario's patience.
+                page.get_by_role("heading", name=s.scenario.steps[index].heading).first.wait_for(
+                    timeout=s.timeout_ms)
+            except (PlaywrightError, PlaywrightTimeout):
+                pass
+        if not s.on_step(page, index):  # no back button, or the last try led to an error page
+            s.goto_step(page, index, self.url)
+        # The rest of the step as the scenario fills it (a portal may have emptied it); the
+        # battery's own fields are typed by the try itself.
+        s.fill_step(page, index, skip=self.battery)
+
+    def submit(self, typed: dict[str, str]) -> dict[str, Any]:
+        """Type these values (the battery's other fields get the scenario's own value back) and
+        press the step's button, unless the browser itself refuses to send them."""
+        s, page, index = self.s, self.page, self.index
+        if self.moved_on or not s.on_step(page, index):
+            self._back_to_step()
+        for field_id in self.battery:
+            s.locator(page, field_id).fill(typed.get(field_id, _scenario_value(s, index, field_id)))
+        refused = {}
+        for field_id in typed:  # the browser refuses to send the form: no need to press the button
+            message = s.locator(page, field_id).evaluate(
+                "e => (e.validity && !e.validity.valid && !(e.form && e.form.noValidate))"
+                " ? (e.validationMessage || 'không hợp lệ') : ''")
+            if message:
+                refused[field_id] = message
+        outcome = ({"advanced": False, "messages": [], "invalid": refused} if refused
+                   else s.attempt_next(page, index, watch=tuple(typed)))
+        self.moved_on = outcome["advanced"]
+        return outcome
+
+
+def _tried(value: str, why: str, is_valid: bool, outcome: dict[str, Any], field_id: str) -> dict[str, Any]:
+    rejected = _refused(outcome)
+    how = ("trình duyệt từ chối (ràng buộc của trường)" if outcome["invalid"]
+           else "có thông báo lỗi" if outcome["messages"]
+           else "không chuyển bước" if rejected else "được chấp nhận")
+    return {"value": value, "why": why, "valid_input": is_valid, "rejected": rejected, "how": how,
+            "messages": outcome["messages"][:3],
+            "browser_message": outcome["invalid"].get(field_id) or next(iter(outcome["invalid"].values()), "")}
+
+
 @probe("input_validation")
 def input_validation(s: ProbeSession) -> dict[str, Any]:
-    """Type each invalid phone and email (the other fields valid) and try to go on; then the
-    valid ones, which must be accepted."""
+    """Type each invalid phone and email (the other fields valid) and try to go on: each value
+    is really submitted. Then the valid ones, which must be accepted: a valid phone and a valid
+    email go in one submission (a portal that accepts the pair accepts each of them), and
+    separately only when the pair is refused, to know which of the two was."""
     settings = s.settings
-    out: dict[str, Any] = {}
-    page = s.new_page()
-    url, at = None, None
-    try:
-        for kind, invalid, valid in (("phone", settings.invalid_phones, settings.valid_phones),
-                                     ("email", settings.invalid_emails, settings.valid_emails)):
-            index = s.step_with_field(kind)
-            if index is None:
-                continue
-            field_id = _field_of_kind(s, index, (kind,))
-            if at != index:
-                s.open_form(page)
-                if not s.advance_to(page, index):
-                    return {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
-                url, at = page.url, index
-                s.fill_step(page, index)
-            tried = []
-            cases = [(t.value, t.why, False) for t in invalid] + [(v, "hợp lệ", True) for v in valid]
-            for value, why, is_valid in cases:
-                if not s.on_step(page, index):  # the last value went through: back to the step
-                    s.goto_step(page, index, url)
-                    s.fill_step(page, index)
-                s.locator(page, field_id).fill(value)
-                # The browser itself refuses to send the form: no need to press the button.
-                blocked = s.locator(page, field_id).evaluate(
-                    "e => (e.validity && !e.validity.valid && !(e.form && e.form.noValidate))"
-                    " ? (e.validationMessage || 'không hợp lệ') : ''")
-                if blocked:
-                    outcome = {"advanced": False, "messages": [], "invalid": {field_id: blocked}}
-                else:
-                    outcome = s.attempt_next(page, index, watch=(field_id,))
-                if not outcome["advanced"] and not s.on_step(page, index):
-                    s.goto_step(page, index, url)
-                    s.fill_step(page, index)
-                rejected = (not outcome["advanced"]) or bool(outcome["invalid"])
-                how = ("trình duyệt từ chối (ràng buộc của trường)" if outcome["invalid"]
-                       else "có thông báo lỗi" if outcome["messages"]
-                       else "không chuyển bước" if rejected else "được chấp nhận")
-                tried.append({"value": value, "why": why, "valid_input": is_valid, "rejected": rejected,
-                              "how": how, "messages": outcome["messages"][:3],
-                              "browser_message": next(iter(outcome["invalid"].values()), "")})
-                if not s.on_step(page, index):
-                    s.goto_step(page, index, url)
-                    s.fill_step(page, index)
-            out[kind] = {"field": s.scenario.fields[field_id].label or field_id,
-                         "step": s.scenario.steps[index].name, "tried": tried}
-    finally:
-        _closing(page)
-    if not out:
+    fields: dict[str, tuple[int, str]] = {}
+    for kind in ("phone", "email"):
+        index = s.step_with_field(kind)
+        if index is not None:
+            fields[kind] = (index, _field_of_kind(s, index, (kind,)))
+    if not fields:
         return {"error": "kịch bản không có trường số điện thoại hay thư điện tử (kind: phone / email)"}
+    invalid = {"phone": settings.invalid_phones, "email": settings.invalid_emails}
+    valid = {"phone": settings.valid_phones, "email": settings.valid_emails}
+    out: dict[str, Any] = {kind: {"field": s.scenario.fields[f].label or f, "step": s.scenario.steps[i].name,
+                                  "tried": []} for kind, (i, f) in fields.items()}
+    steps = sorted({i for i, _ in fields.values()})
+    step = None
+    try:
+        for index in steps:  # phone and email are on one step on every known portal
+            kinds = [k for k in ("phone", "email") if k in fields and fields[k][0] == index]
+            if step is not None:
+                _closing(step.page)
+            step = _ContactStep(s, index, tuple(fields[k][1] for k in kinds))
+            if not step.arrive():
+                return {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
+            # Invalid values first (a refused one leaves the page at the step), valid ones last.
+            tries = [[(k, t.value, t.why, False)] for k in kinds for t in invalid[k]]
+            tries += [[(k, v, "hợp lệ", True) for k, v in zip(kinds, values) if v is not None]
+                      for values in zip_longest(*(valid[k] for k in kinds))]
+            for together in tries:
+                outcome = step.submit({fields[k][1]: v for k, v, _, _ in together})
+                if len(together) > 1 and _refused(outcome):
+                    # The pair was refused: each valid value alone, to know which one.
+                    for k, v, why, is_valid in together:
+                        alone = step.submit({fields[k][1]: v})
+                        out[k]["tried"].append(_tried(v, why, is_valid, alone, fields[k][1]))
+                    continue
+                for k, v, why, is_valid in together:
+                    out[k]["tried"].append(_tried(v, why, is_valid, outcome, fields[k][1]))
+        if step.moved_on and steps[-1] + 1 < len(s.scenario.steps) and s.on_step(step.page, steps[-1] + 1):
+            # The last valid values were accepted: the next step as a walk reaches it, left for
+            # the next probe (draft_persistence starts there on most portals).
+            s.park(step.page, steps[-1] + 1)
+            step = None
+    finally:
+        if step is not None and step.page is not None:
+            _closing(step.page)
     return out
 
 
@@ -149,6 +225,9 @@ def identity_crosscheck(s: ProbeSession) -> dict[str, Any]:
         result: dict[str, Any] = {"fields": {f: s.scenario.fields[f].label or f for f in fields},
                                   "readonly": readonly, "changed": {}, "advanced": False, "messages": []}
         if not editable:
+            # Only looked at: the first step as the form opens, for the next probe.
+            s.park(page, 0)
+            page = None
             return result
         s.fill_step(page, 0, skip=tuple(editable))
         for f in editable:
@@ -164,10 +243,16 @@ def identity_crosscheck(s: ProbeSession) -> dict[str, Any]:
             if s.is_editable(page, f) and original.get(f):
                 s.locator(page, f).fill(original[f])
         s.fill_step(page, 0)
-        s.press_next(page, 0)
+        advanced, _ = s.press_next(page, 0)
+        if advanced:
+            # The second step, reached with the citizen's own data: where the validation
+            # battery starts on portals that ask for the contact data there.
+            s.park(page, 1)
+            page = None
         return result
     finally:
-        _closing(page)
+        if page is not None:
+            _closing(page)
 
 
 # --------------------------------------------------------------------------- required_fields
@@ -177,7 +262,7 @@ def identity_crosscheck(s: ProbeSession) -> dict[str, Any]:
 def required_fields(s: ProbeSession) -> dict[str, Any]:
     """Leave a required field, then a required file, empty and try to go on."""
     out: dict[str, Any] = {}
-    page = s.new_page()
+    page = None
     try:
         found = _typed_text_field(s, min_index=1) or _typed_text_field(s)
         candidates = []
@@ -191,7 +276,13 @@ def required_fields(s: ProbeSession) -> dict[str, Any]:
                 candidates.append(("file", doc_index, doc_field))
         at = None
         for what, index, field_id in candidates:
-            if at is None or at > index:
+            if page is None:  # the first try: from the page the last probe left at its step, if any
+                page = s.reach(index)
+                if page is None:
+                    out[what] = {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
+                    continue
+                at = index
+            elif at is None or at > index:
                 s.open_form(page)
                 at = 0
             while at < index:  # fill and go on, from wherever the last try left the form
@@ -224,7 +315,8 @@ def required_fields(s: ProbeSession) -> dict[str, Any]:
                          "messages": outcome["messages"][:3],
                          "browser_message": next(iter(outcome["invalid"].values()), "")}
     finally:
-        _closing(page)
+        if page is not None:
+            _closing(page)
     if not out:
         return {"error": "kịch bản không có trường hay tệp bắt buộc do công dân nhập (fill)"}
     return out
@@ -248,10 +340,11 @@ def draft_persistence(s: ProbeSession) -> dict[str, Any]:
     if index is None or index + 1 >= len(s.scenario.steps):
         return {"error": "không có bước sau bước thử ghi nhớ dữ liệu"}
     marker = settings.draft_value or f"Kiểm tra ghi nhớ dữ liệu tạm thời {random.randint(1000, 9999)}"
-    page = s.open_form()
+    page = s.reach(index)  # the page the validation battery left at the step after it, if any
+    if page is None:
+        return {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
+    parked = False
     try:
-        if not s.advance_to(page, index):
-            return {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
         if s.locator(page, field_id).count() == 0:
             # Not on this portal's screen (e.g. no e-form: the request is an uploaded declaration).
             # The citizen's phone number is typed on every portal: try the draft with it.
@@ -296,11 +389,17 @@ def draft_persistence(s: ProbeSession) -> dict[str, Any]:
             pass
         _settle(page)
         after_back = s.read_value(page, field_id) if s.on_step(page, index) else None
+        if after_back is not None:
+            # Back at the step, every earlier step valid: required_fields starts here (it types
+            # the step again itself, the marker included).
+            s.park(page, index)
+            parked = True
         return {"step": s.scenario.steps[index].name, "field": s.scenario.fields[field_id].label or field_id,
                 "typed": marker, "url": url, "after_reload": after_reload, "kept_on_reload": after_reload == marker,
                 "back_by": used, "after_back": after_back, "kept_on_back": after_back == marker}
     finally:
-        _closing(page)
+        if not parked:
+            _closing(page)
 
 
 # --------------------------------------------------------------------------- guidance
@@ -547,6 +646,14 @@ def repeats(s: ProbeSession) -> dict[str, Any]:
             started = time.monotonic()
             clickable(page, submit).click()
             page.wait_for_load_state("load")
+            # A single-page form submits with fetch and writes the outcome into the same page
+            # later: wait for its success text or an error, as the main walk does; reading the
+            # page at once raced the portal's answer (a success read as a failure).
+            try:
+                page.get_by_text(s.scenario.success_text).or_(page.locator("[role=alert]")).first.wait_for(
+                    timeout=s.timeout_ms)
+            except (PlaywrightError, PlaywrightTimeout):
+                pass  # judged below from what the page shows
             timings[s.scenario.steps[last].name] = round(time.monotonic() - started, 3)
             seen = observe(page)
             failed_text = seen.mentions("thực hiện thất bại", "đã có lỗi xảy ra", "lỗi hệ thống")

@@ -140,18 +140,21 @@ class ProbeSession:
 
     def park(self, page: Page, index: int) -> None:
         """Leave ``page`` at step ``index`` for the next probe, instead of closing it. Only for a
-        page that got there exactly as ``open_form`` + ``advance_to(index)`` would have: every
-        earlier step filled with the scenario's valid inputs and the portal's own choices, and
-        nothing typed in the step since. The next probe then saves the walk from step 1."""
+        page that got there as ``open_form`` + ``advance_to(index)`` would have: every earlier
+        step accepted by the portal with valid inputs (the scenario's, or the validation
+        battery's valid phone and email on the contact step) and the portal's own choices. What
+        is typed in step ``index`` itself is the taker's business: every probe that takes a page
+        with ``reach`` fills that step again. The next probe then saves the walk from step 1."""
         self._parked = (page, index)
 
     def reach(self, index: int) -> Page | None:
         """A page at step ``index`` reached with the scenario's valid inputs: the one the last
-        probe parked there, else a new one walked from step 1; None when the walk stops."""
+        probe parked (brought to the step from where it was), else a new one walked from step 1;
+        None when the walk stops."""
         offered, self._offered = self._offered, None
         if offered is not None:
             page, at = offered
-            if at == index and self.on_step(page, index):
+            if self._from_offered(page, at, index):
                 return page
             _close(page)
         page = self.open_form()
@@ -159,6 +162,29 @@ class ProbeSession:
             _close(page)
             return None
         return page
+
+    def _from_offered(self, page: Page, at: int, index: int) -> bool:
+        """Bring an offered page from step ``at`` to step ``index``: on from there with valid
+        inputs, as a walk would, or one step back with the form's own back button (a client-side
+        wizard shows it at once, where reopening the form reloads it). Anything else: False."""
+        if not self.on_step(page, at):
+            return False
+        if at <= index:
+            for current in range(at, index):
+                self.fill_step(page, current)
+                if not self.press_next(page, current)[0]:
+                    return False
+            return True
+        if at == index + 1:
+            from engine.journey import clickable
+            try:
+                clickable(page, self.scenario.back).click(timeout=3000)
+                page.get_by_role("heading", name=self.scenario.steps[index].heading).first.wait_for(
+                    timeout=self.timeout_ms)  # a slow portal: the scenario's patience
+                return True
+            except (PlaywrightError, PlaywrightTimeout):
+                return False
+        return False
 
     def between_probes(self) -> None:
         """What the last probe parked is offered to the next one; anything offered before and
@@ -400,9 +426,14 @@ def _run_each(session: ProbeSession, journey: "Journey", names: set[str]) -> Non
 
 #: Probes that only look come first; those that fill the form on the portal's side next, in an
 #: order where none leaves behind what a later one tests (an uploaded file, a stored draft);
-#: full repeated submissions last.
-PROBE_ORDER = ("handoff_repeats", "identity_account", "privacy", "after_submission", "required_fields", "input_validation",
-               "identity_crosscheck", "draft_persistence", "guidance", "esign", "mobile_layout", "repeats")
+#: full repeated submissions last. Where one leaves its page at the screen the next one starts
+#: from (``ProbeSession.park``), they follow each other: identity_crosscheck ends at the second
+#: step (the contact data on most portals), input_validation at the step after the contact data
+#: (the draft's step), draft_persistence there again (required_fields' field), guidance at the
+#: documents (esign).
+PROBE_ORDER = ("handoff_repeats", "identity_account", "privacy", "after_submission", "identity_crosscheck",
+               "input_validation", "draft_persistence", "required_fields", "guidance", "esign", "mobile_layout",
+               "repeats")
 
 #: Where portals put error messages: by a field, or in a summary at the top.
 ERROR_PLACES = ("[role=alert]", ".field-error", ".form-error", ".invalid-feedback", ".error-message",
