@@ -82,10 +82,22 @@ class PageObservation:
         return data
 
 
+def evaluate_steady(page, script: str, arg: Any = None) -> Any:
+    """``page.evaluate``, once more after the load event when a navigation replaced the page
+    under it (a form that posts and redraws itself, a slow screen still arriving)."""
+    try:
+        return page.evaluate(script, arg)
+    except Exception as error:  # noqa: BLE001 — only the navigation case is retried
+        if "Execution context was destroyed" not in str(error):
+            raise
+        page.wait_for_load_state("load")
+        return page.evaluate(script, arg)
+
+
 def observe(page, status: int | None = None, screenshot: str | None = None) -> PageObservation:
     """Snapshot the page as a citizen sees it (text, fields by label, buttons, headings)."""
     try:
-        snap = page.evaluate(_SNAPSHOT_JS)
+        snap = evaluate_steady(page, _SNAPSHOT_JS)
     except Exception as error:  # a page that is navigating away or crashed: keep the URL at least
         return PageObservation(url=page.url, text=f"(không đọc được trang: {error.__class__.__name__})", status=status)
     return PageObservation(url=page.url, title=snap["title"], text=snap["text"], inputs=snap["inputs"],

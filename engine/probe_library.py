@@ -16,7 +16,7 @@ from typing import Any
 from playwright.sync_api import Error as PlaywrightError, Page, TimeoutError as PlaywrightTimeout
 
 from engine.journey import settle
-from engine.observe import LABEL_OF_JS, observe
+from engine.observe import LABEL_OF_JS, evaluate_steady, observe
 from engine.probes import NEEDS_NO_FORM, ProbeSession, probe
 
 # --------------------------------------------------------------------------- helpers
@@ -446,7 +446,7 @@ def guidance(s: ProbeSession) -> dict[str, Any]:
     page = s.open_form()
     parked = False
     try:
-        choice = page.evaluate(_CHOICE_JS, s.settings.applicant_type)
+        choice = evaluate_steady(page, _CHOICE_JS, s.settings.applicant_type)
         if not choice or not choice["options"]:
             return {"choice": None, "step": s.scenario.steps[0].name}
         lists: dict[str, list[str]] = {}
@@ -598,7 +598,7 @@ def mobile_layout(s: ProbeSession) -> dict[str, Any]:
         for number, (name, descriptor, page) in enumerate(opened):
             page.wait_for_load_state("load")
             _settle(page)
-            layout = page.evaluate(_LAYOUT_JS, descriptor["viewport"]["width"])
+            layout = evaluate_steady(page, _LAYOUT_JS, descriptor["viewport"]["width"])
             layout["url"] = page.url
             # The check shows one picture: a broken phone's, else the first phone's.
             if number == 0 or layout.get("overflow") or not layout.get("viewport_meta") or layout.get("wide_count"):

@@ -216,7 +216,15 @@ class ProbeSession:
     def open_form(self, page: Page | None = None) -> Page:
         """A page at the first step of the form, reached the way the main walk reached it."""
         page = page or self.new_page()
-        page.goto(self.evidence.form.url, wait_until="load")
+        try:
+            page.goto(self.evidence.form.url, wait_until="load")
+        except PlaywrightError as error:
+            # A navigation the page had started (a form posting itself) won the race: let it
+            # finish, then open the form again.
+            if "interrupted by another navigation" not in str(error):
+                raise
+            page.wait_for_load_state("load")
+            page.goto(self.evidence.form.url, wait_until="load")
         self.back_to_first_screen(page)
         return page
 
@@ -233,8 +241,7 @@ class ProbeSession:
                 return  # not a screen of this form: the probe that opened it will say so
             try:
                 clickable(page, self.scenario.back).click(timeout=3000)
-                page.get_by_role("heading", name=steps[shown - 1].heading).first.wait_for(
-                    timeout=min(self.timeout_ms, 5000))
+                page.get_by_role("heading", name=steps[shown - 1].heading).first.wait_for(timeout=self.timeout_ms)
             except (PlaywrightError, PlaywrightTimeout):
                 return
 
@@ -255,8 +262,8 @@ class ProbeSession:
         self.journey.fill_step_on(page, self.scenario.steps[index], skip)
 
     def press_next(self, page: Page, index: int) -> tuple[bool, float]:
-        """Press the step's button; True when the next step's heading appears. Returns the
-        elapsed seconds too."""
+        """Press the step's button; True when the next step's heading appears (waiting as long
+        as the walk does: a slow portal is slow in the probes too). Returns the elapsed seconds."""
         step = self.scenario.steps[index]
         following = self.scenario.steps[index + 1] if index + 1 < len(self.scenario.steps) else None
         from engine.journey import clickable
@@ -266,7 +273,7 @@ class ProbeSession:
             page.wait_for_load_state("load")
             return True, time.monotonic() - started
         try:
-            page.get_by_role("heading", name=following.heading).first.wait_for(timeout=min(self.timeout_ms, 5000))
+            page.get_by_role("heading", name=following.heading).first.wait_for(timeout=self.timeout_ms)
             return True, time.monotonic() - started
         except (PlaywrightError, PlaywrightTimeout):
             return False, time.monotonic() - started

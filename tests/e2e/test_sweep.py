@@ -16,6 +16,18 @@ from engine.results import read_results
 from engine.sweep import (LINKS_FILE, SweepOptions, links_from_catalog, main, origin, sweep_environment)
 from tests.e2e.conftest import ROOT
 
+def _in_thread(function, *args):
+    """Run in a thread of its own: the Playwright session of another test may own this
+    thread's event loop, and the sweep runs its own."""
+    import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(function, *args).result()
+
+
+def _run_async(coroutine):
+    return _in_thread(asyncio.run, coroutine)
+
+
 pytestmark = pytest.mark.e2e
 
 # dieu-huong-chap-chon is left out: its every-3rd-hand-off counter is shared with the
@@ -73,7 +85,7 @@ def environment(sandbox):
 @pytest.fixture(scope="module")
 def swept(environment, tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("sweep") / "run"
-    run = asyncio.run(sweep_environment(environment, run_dir, FAST, units=UNITS))
+    run = _run_async(sweep_environment(environment, run_dir, FAST, units=UNITS))
     return run, run_dir
 
 
@@ -207,7 +219,7 @@ def test_dns_refused_tls(environment, tmp_path, monkeypatch):
         {"unit": "refused", "name": "refused", "handoff_url": f"http://127.0.0.1:{port}/dvc/tiep-nhan?MaTTHC=2.000635"},
         {"unit": "tls", "name": "tls", "handoff_url": unit.replace("http://", "https://") + "/dvc/tiep-nhan?MaTTHC=2.000635"},
     ]}]
-    run = asyncio.run(sweep_environment(environment, tmp_path / "run", FAST, catalog=catalog))
+    run = _run_async(sweep_environment(environment, tmp_path / "run", FAST, catalog=catalog))
     got = {r.link.unit: r for r in run.results}
     assert {u: r.klass for u, r in got.items()} == {"dns": "dns", "refused": "refused", "tls": "tls"}
     assert all(r.attempts == 1 for r in got.values())   # none of these is transient
@@ -231,15 +243,15 @@ def test_storage_state_instead_of_signing_in(environment, swept, tmp_path):
                      "httpOnly": True, "secure": False, "sameSite": "Lax"} for c in client.cookies.jar]
 
     state = tmp_path / "state.json"
-    state.write_text(json.dumps({"cookies": asyncio.run(cookies_of_a_session()), "origins": []}), encoding="utf-8")
-    run = asyncio.run(sweep_environment(environment, None, FAST, storage_state=state, units=["tham-chieu"]))
+    state.write_text(json.dumps({"cookies": _run_async(cookies_of_a_session()), "origins": []}), encoding="utf-8")
+    run = _run_async(sweep_environment(environment, None, FAST, storage_state=state, units=["tham-chieu"]))
     assert run.sign_in.startswith("phiên đã lưu")
     assert {r.klass for r in run.results} == {"ok"}
 
 
 def test_command_line(sandbox, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(SANDBOX_URLS_VARIABLE, str(sandbox["urls_file"]))
-    code = main(["--env", str(ROOT / "config" / "environments" / "sandbox.yaml"), "--run-dir", str(tmp_path / "run"),
+    code = _in_thread(main, ["--env", str(ROOT / "config" / "environments" / "sandbox.yaml"), "--run-dir", str(tmp_path / "run"),
                  "--unit", "tham-chieu", "--unit", "nhieu-he-thong", "--per-host", "2", "--timeout", "5"])
     out = capsys.readouterr().out
     assert code == 1   # nhieu-he-thong: several systems
@@ -250,7 +262,7 @@ def test_command_line(sandbox, tmp_path, monkeypatch, capsys):
 
 def test_command_line_starts_a_sandbox_when_none_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv(SANDBOX_URLS_VARIABLE, raising=False)
-    code = main(["--env", str(ROOT / "config" / "environments" / "sandbox.yaml"), "--run-dir", str(tmp_path / "run"),
+    code = _in_thread(main, ["--env", str(ROOT / "config" / "environments" / "sandbox.yaml"), "--run-dir", str(tmp_path / "run"),
                  "--unit", "tham-chieu", "--no-report"])
     assert code == 0, capsys.readouterr()
     assert "tham-chieu: 41/41" in capsys.readouterr().out

@@ -13,12 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 MA = "2.000635"
 CODE_RE = re.compile(r"Mã hồ sơ:\s*([\w.\-]+)")
 
@@ -79,11 +76,10 @@ def urls(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    with sync_playwright() as p:
-        b = p.chromium.launch(headless=True, executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+def chromium(browser):
+    """The session's browser (pytest-playwright, launched as the tool launches it): one
+    Playwright per test process, so other tests' browsers and event loops do not collide."""
+    return browser
 
 
 @pytest.fixture
