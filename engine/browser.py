@@ -47,3 +47,26 @@ def launch_overrides() -> dict:
         if path:
             extra["executable_path"] = path
     return extra
+
+
+def close_quietly(page_or_context) -> None:
+    """Close a page or a context; never raise, never hang.
+
+    A page closed while one of its navigations commits can be left open by Chromium, which
+    still acknowledges the close (crbug.com/536385539; microsoft/playwright#42068): Playwright's
+    ``page.close()`` then waits forever, and one slow portal would hang the whole night. So a
+    page first gets a bounded moment to finish what it is loading, then is closed without
+    waiting for the browser's confirmation (``run_before_unload=True`` returns at once); a page
+    that survives is closed with its context, which ends all its pages."""
+    from playwright.sync_api import Error as PlaywrightError, Page
+    try:
+        if isinstance(page_or_context, Page):
+            try:
+                page_or_context.wait_for_load_state("load", timeout=5000)
+            except PlaywrightError:
+                pass  # still loading: closed all the same
+            page_or_context.close(run_before_unload=True)
+        else:
+            page_or_context.close()
+    except PlaywrightError:
+        pass

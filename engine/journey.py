@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Error as PlaywrightError, Page, TimeoutError as PlaywrightTimeout
 
+from engine.browser import close_quietly
 from engine.config import Environment
 from engine.observe import PageObservation, observe
 from engine.scenario import Action, FieldSpec, Scenario, Target
@@ -353,7 +354,7 @@ class Journey:
             stale, self.page = page, page.context.new_page()
             self.page.set_default_timeout(self.ctx.target.thresholds.navigation_timeout_s * 1000)
             self.page.on("response", self._on_response)
-            stale.close()
+            close_quietly(stale)
             return True
         ev.landing = self.look("landing", quiet_ms=1500, ready=self.form_present)
         phrase = ev.landing.mentions(*CHALLENGE_PHRASES)

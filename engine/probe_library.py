@@ -15,6 +15,7 @@ from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError, Page, TimeoutError as PlaywrightTimeout
 
+from engine.browser import close_quietly
 from engine.journey import settle
 from engine.observe import LABEL_OF_JS, evaluate_steady, observe
 from engine.probes import NEEDS_NO_FORM, ProbeSession, probe
@@ -62,13 +63,6 @@ def _settle(page: Page, ms: int = 300) -> None:
     settle(page, ms)
 
 
-def _closing(page_or_context) -> None:
-    try:
-        page_or_context.close()
-    except PlaywrightError:
-        pass
-
-
 # --------------------------------------------------------------------------- input_validation
 
 
@@ -105,16 +99,9 @@ class _ContactStep:
         return True
 
     def _back_to_step(self) -> None:
-        from engine.journey import clickable
         s, page, index = self.s, self.page, self.index
         if self.moved_on:  # the form's own back button, as a citizen would
-            try:
-                clickable(page, s.scenario.back).click(timeout=3000)
-                # A slow portal takes its time to show the step again: the scenario's patience.
-                page.get_by_role("heading", name=s.scenario.steps[index].heading).first.wait_for(
-                    timeout=s.timeout_ms)
-            except (PlaywrightError, PlaywrightTimeout):
-                pass
+            s.press_back(page, index)
         if not s.on_step(page, index):  # no back button, or the last try led to an error page
             s.goto_step(page, index, self.url)
         # The rest of the step as the scenario fills it (a portal may have emptied it); the
@@ -176,7 +163,7 @@ def input_validation(s: ProbeSession) -> dict[str, Any]:
         for index in steps:  # phone and email are on one step on every known portal
             kinds = [k for k in ("phone", "email") if k in fields and fields[k][0] == index]
             if step is not None:
-                _closing(step.page)
+                close_quietly(step.page)
             step = _ContactStep(s, index, tuple(fields[k][1] for k in kinds))
             if not step.arrive():
                 return {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
@@ -201,7 +188,7 @@ def input_validation(s: ProbeSession) -> dict[str, Any]:
             step = None
     finally:
         if step is not None and step.page is not None:
-            _closing(step.page)
+            close_quietly(step.page)
     return out
 
 
@@ -252,7 +239,7 @@ def identity_crosscheck(s: ProbeSession) -> dict[str, Any]:
         return result
     finally:
         if page is not None:
-            _closing(page)
+            close_quietly(page)
 
 
 # --------------------------------------------------------------------------- required_fields
@@ -316,7 +303,7 @@ def required_fields(s: ProbeSession) -> dict[str, Any]:
                          "browser_message": next(iter(outcome["invalid"].values()), "")}
     finally:
         if page is not None:
-            _closing(page)
+            close_quietly(page)
     if not out:
         return {"error": "kịch bản không có trường hay tệp bắt buộc do công dân nhập (fill)"}
     return out
@@ -351,7 +338,7 @@ def draft_persistence(s: ProbeSession) -> dict[str, Any]:
             contact = _contact_field(s)
             if contact is None:
                 return {"error": f"không thấy trường “{s.scenario.fields[field_id].label or field_id}” trên màn hình"}
-            _closing(page)
+            close_quietly(page)
             index, field_id, marker = contact
             page = s.open_form()
             if not s.advance_to(page, index):
@@ -379,7 +366,7 @@ def draft_persistence(s: ProbeSession) -> dict[str, Any]:
         back_button = clickable(page, s.scenario.back)
         used = "nút “" + s.scenario.back + "”"
         if back_button.count():
-            back_button.click()
+            back_button.click(timeout=s.timeout_ms)
         else:
             page.go_back(wait_until="load")
             used = "nút quay lại của trình duyệt"
@@ -399,7 +386,7 @@ def draft_persistence(s: ProbeSession) -> dict[str, Any]:
                 "back_by": used, "after_back": after_back, "kept_on_back": after_back == marker}
     finally:
         if not parked:
-            _closing(page)
+            close_quietly(page)
 
 
 # --------------------------------------------------------------------------- guidance
@@ -469,7 +456,7 @@ def guidance(s: ProbeSession) -> dict[str, Any]:
                 "documents": lists, "documents_step": s.scenario.steps[doc_index].name}
     finally:
         if not parked:
-            _closing(page)
+            close_quietly(page)
 
 
 # --------------------------------------------------------------------------- esign
@@ -527,7 +514,7 @@ def esign(s: ProbeSession) -> dict[str, Any]:
         result["screenshot"] = s.screenshot(page, "ky-so")
         return result
     finally:
-        _closing(page)
+        close_quietly(page)
 
 
 # --------------------------------------------------------------------------- mobile_layout
@@ -606,7 +593,7 @@ def mobile_layout(s: ProbeSession) -> dict[str, Any]:
             out["devices"][name] = layout
     finally:
         for context in contexts:
-            _closing(context)
+            close_quietly(context)
     return out
 
 
@@ -644,7 +631,7 @@ def repeats(s: ProbeSession) -> dict[str, Any]:
                                  "messages": s.messages(page), "server_errors": errors[:3]})
                 continue
             started = time.monotonic()
-            clickable(page, submit).click()
+            clickable(page, submit).click(timeout=s.timeout_ms)
             page.wait_for_load_state("load")
             # A single-page form submits with fetch and writes the outcome into the same page
             # later: wait for its success text or an error, as the main walk does; reading the
@@ -666,7 +653,7 @@ def repeats(s: ProbeSession) -> dict[str, Any]:
             attempts.append({"ok": False, "where": "Nộp hồ sơ", "error_text": _describe(error), "timings": timings,
                              "server_errors": errors[:3]})
         finally:
-            _closing(page)
+            close_quietly(page)
     return {"attempts": attempts}
 
 
@@ -694,7 +681,7 @@ def privacy(s: ProbeSession) -> dict[str, Any]:
                 "asks_login": bool(seen.mentions("đăng nhập")), "text": seen.text[:400],
                 "screenshot": s.screenshot(page, "tra-cuu-an-danh")}
     finally:
-        _closing(page)
+        close_quietly(page)
 
 
 # --------------------------------------------------------------------------- identity_account
@@ -725,7 +712,7 @@ def identity_account(s: ProbeSession) -> dict[str, Any]:
                 "labels": labels, "own_accounts": own, "vneid": bool(seen.mentions("VNeID", "định danh điện tử")),
                 "screenshot": s.screenshot(page, "dang-nhap-don-vi")}
     finally:
-        _closing(page)
+        close_quietly(page)
 
 
 NEEDS_NO_FORM.add("identity_account")
@@ -777,7 +764,7 @@ def after_submission(s: ProbeSession) -> dict[str, Any]:
                         "screenshot": s.screenshot(page, "kho-du-lieu")}
         return out
     finally:
-        _closing(page)
+        close_quietly(page)
 
 
 @probe("handoff_repeats")
@@ -797,7 +784,7 @@ def handoff_repeats(session: ProbeSession) -> dict[str, Any]:
                              "elapsed_s": ev.handoff_elapsed_s})
         finally:
             repeat.detach()
-            _closing(repeat.page)
+            close_quietly(repeat.page)
     return {"attempts": attempts}
 
 

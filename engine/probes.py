@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from playwright.sync_api import Error as PlaywrightError, Page, TimeoutError as PlaywrightTimeout
 
+from engine.browser import close_quietly
+
 if TYPE_CHECKING:
     from engine.journey import Journey
 
@@ -156,10 +158,10 @@ class ProbeSession:
             page, at = offered
             if self._from_offered(page, at, index):
                 return page
-            _close(page)
+            close_quietly(page)
         page = self.open_form()
         if not self.advance_to(page, index):
-            _close(page)
+            close_quietly(page)
             return None
         return page
 
@@ -176,30 +178,40 @@ class ProbeSession:
                     return False
             return True
         if at == index + 1:
-            from engine.journey import clickable
-            try:
-                clickable(page, self.scenario.back).click(timeout=3000)
-                page.get_by_role("heading", name=self.scenario.steps[index].heading).first.wait_for(
-                    timeout=self.timeout_ms)  # a slow portal: the scenario's patience
-                return True
-            except (PlaywrightError, PlaywrightTimeout):
-                return False
+            return self.press_back(page, index)
         return False
+
+    def press_back(self, page: Page, to_index: int) -> bool:
+        """The form's own back button, then step ``to_index`` shown: True. A form without the
+        button says so at once; otherwise the click and the screen get the scenario's patience,
+        since the click waits for the navigation it starts: a click given up early leaves that
+        navigation pending, and the next navigation of the page then races it."""
+        from engine.journey import clickable
+        button = clickable(page, self.scenario.back)
+        try:
+            if not button.count():
+                return False
+            button.click(timeout=self.timeout_ms)
+            page.get_by_role("heading", name=self.scenario.steps[to_index].heading).first.wait_for(
+                timeout=self.timeout_ms)
+            return True
+        except (PlaywrightError, PlaywrightTimeout):
+            return False
 
     def between_probes(self) -> None:
         """What the last probe parked is offered to the next one; anything offered before and
         not taken is closed."""
         if self._offered is not None:
-            _close(self._offered[0])
+            close_quietly(self._offered[0])
         self._offered, self._parked = self._parked, None
 
     def close(self) -> None:
         for held in (self._parked, self._offered):
             if held is not None:
-                _close(held[0])
+                close_quietly(held[0])
         self._parked = self._offered = None
         if self._anonymous is not None:
-            _close(self._anonymous)
+            close_quietly(self._anonymous)
             self._anonymous = None
 
     def new_page(self) -> Page:
@@ -231,7 +243,6 @@ class ProbeSession:
     def back_to_first_screen(self, page: Page) -> None:
         """Many portals reopen a form where the citizen left it (the first unfinished screen):
         press the form's own back button until the first screen shows, as a citizen would."""
-        from engine.journey import clickable
         steps = self.scenario.steps
         for _ in range(len(steps)):
             if self.on_step(page, 0):
@@ -239,10 +250,7 @@ class ProbeSession:
             shown = next((i for i in range(1, len(steps)) if self.on_step(page, i)), None)
             if shown is None:
                 return  # not a screen of this form: the probe that opened it will say so
-            try:
-                clickable(page, self.scenario.back).click(timeout=3000)
-                page.get_by_role("heading", name=steps[shown - 1].heading).first.wait_for(timeout=self.timeout_ms)
-            except (PlaywrightError, PlaywrightTimeout):
+            if not self.press_back(page, shown - 1):
                 return
 
     def step_index(self, name: str) -> int:
@@ -268,7 +276,7 @@ class ProbeSession:
         following = self.scenario.steps[index + 1] if index + 1 < len(self.scenario.steps) else None
         from engine.journey import clickable
         started = time.monotonic()
-        clickable(page, step.next).click()
+        clickable(page, step.next).click(timeout=self.timeout_ms)  # it waits for the navigation it starts
         if following is None:
             page.wait_for_load_state("load")
             return True, time.monotonic() - started
@@ -347,7 +355,7 @@ class ProbeSession:
         following = self.scenario.steps[index + 1] if index + 1 < len(self.scenario.steps) else None
         mark_present_errors(page)
         started = time.monotonic()
-        clickable(page, step.next).click()
+        clickable(page, step.next).click(timeout=self.timeout_ms)
         advanced = False
         if following is not None:
             heading = page.get_by_role("heading", name=following.heading)
@@ -400,13 +408,6 @@ def run_probes(journey: "Journey", names: set[str]) -> None:
         _run_each(session, journey, names)
     finally:
         session.close()
-
-
-def _close(page_or_context) -> None:
-    try:
-        page_or_context.close()
-    except PlaywrightError:
-        pass
 
 
 def _run_each(session: ProbeSession, journey: "Journey", names: set[str]) -> None:
