@@ -12,8 +12,8 @@ from engine.browser import launch_overrides
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     """pytest-playwright's launch args plus the system Chromium where Playwright has none."""
-    extra = launch_overrides()
     merged = dict(browser_type_launch_args)
+    extra = launch_overrides(headless=merged.get("headless", True))
     merged["args"] = [*merged.get("args", []), *extra.pop("args")]
     merged.update({k: v for k, v in extra.items() if k not in merged})
     return merged

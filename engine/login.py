@@ -116,7 +116,7 @@ def connect_or_launch(playwright, *, cdp_endpoint: str | None = None, ws_endpoin
     if ws_endpoint:
         return browser_type.connect(ws_endpoint)
     from engine.browser import launch_overrides
-    return browser_type.launch(headless=headless, **launch_overrides())
+    return browser_type.launch(headless=headless, **launch_overrides(headless))
 
 
 def verify_saved_session(environment: Environment, **browser_options) -> None:

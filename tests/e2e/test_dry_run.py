@@ -4,20 +4,19 @@ the citizen's dossiers stays empty (a fresh sandbox, so nothing else submitted t
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from engine.browser import launch_overrides
 from engine.sandbox_process import SandboxProcess
 from tests.e2e.conftest import ROOT, run_pytest_tool, write_scenario
 
 pytestmark = pytest.mark.e2e
 
 
-def _dossiers_at_server(urls: dict) -> list[str]:
-    """The dossiers the sandbox holds for citizen 1, as the national portal lists them."""
-    with sync_playwright() as p:
-        browser = p.chromium.launch(**launch_overrides())
-        page = browser.new_page()
+def _dossiers_at_server(browser, urls: dict) -> list[str]:
+    """The dossiers the sandbox holds for citizen 1, as the national portal lists them (the
+    session's browser: one Playwright per test process)."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
         page.goto(urls["national"] + "/")
         page.get_by_role("link", name="Đăng nhập", exact=True).or_(
             page.get_by_role("button", name="Đăng nhập", exact=True)).first.click()
@@ -25,13 +24,13 @@ def _dossiers_at_server(urls: dict) -> list[str]:
         page.get_by_label("Mật khẩu", exact=True).fill("MatKhau@123")
         page.get_by_role("button", name="Đăng nhập", exact=True).click()
         page.goto(urls["national"] + "/ho-so-cua-toi")
-        rows = page.locator("tbody tr").all_inner_texts()
-        browser.close()
-        return rows
+        return page.locator("tbody tr").all_inner_texts()
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("test_system", [False, True], ids=["production", "test-system"])
-def test_submission_reaches_the_portal_only_on_test_systems(tmp_path, test_system):
+def test_submission_reaches_the_portal_only_on_test_systems(tmp_path, test_system, browser):
     with SandboxProcess() as urls:
         scenario = write_scenario(tmp_path, ROOT / "sandbox" / "scenarios" / "2.000635.yaml", targets=["tham-chieu"])
         text = scenario.read_text(encoding="utf-8").replace(
@@ -42,7 +41,7 @@ def test_submission_reaches_the_portal_only_on_test_systems(tmp_path, test_syste
         records = run.records
         assert records, run.output[-2000:]
         assert records[0]["dry_run"] is (not test_system)
-        dossiers = _dossiers_at_server(urls)
+        dossiers = _dossiers_at_server(browser, urls)
     if test_system:
         assert len(dossiers) == 1, dossiers  # the control: the same walk does submit on a test system
     else:

@@ -313,10 +313,8 @@ def test_a_missing_session_stops_the_run(sandbox, small, tmp_path):
     assert not (run_dir / RESULTS_FILE).exists()
 
 
-def test_a_valid_saved_session_is_used(sandbox, small, tmp_path, monkeypatch):
+def test_a_valid_saved_session_is_used(sandbox, small, tmp_path, monkeypatch, browser):
     """The control: a session saved after signing in passes the check and the walk uses it."""
-    from playwright.sync_api import sync_playwright
-    from engine.browser import launch_overrides
     from engine.config import load_citizens, load_environment
     from engine.journey import login_state
     from engine.login import save_storage_state
@@ -324,15 +322,10 @@ def test_a_valid_saved_session_is_used(sandbox, small, tmp_path, monkeypatch):
     environment = load_environment(ROOT / "config" / "environments" / "sandbox.yaml")
     citizen = load_citizens()["cong-dan-1"]
     state = tmp_path / "state" / "valid.json"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(headless=True, **launch_overrides())
-        try:
-            signed_in = login_state(browser, environment, citizen, {})
-            context = browser.new_context(storage_state=signed_in)
-            save_storage_state(context, state)
-            context.close()
-        finally:
-            browser.close()
+    signed_in = login_state(browser, environment, citizen, {})  # the session's browser
+    context = browser.new_context(storage_state=signed_in)
+    save_storage_state(context, state)
+    context.close()
     assert stat.S_IMODE(state.stat().st_mode) == 0o600
     run_dir = tmp_path / "valid"
     done = _cli(sandbox, "run", str(small), "--run-dir", str(run_dir), "--criteria", CRITERIA, "-k", "tham-chieu",
