@@ -192,6 +192,9 @@ class Journey:
                                  unit_name=ctx.unit_name, unit_url=ctx.environment.unit_url(t.unit),
                                  test_system=ctx.test_system)
         self._last_status: int | None = None
+        # Fields a screen was seen without (after a moment's wait): every later walk of this
+        # target over that screen knows at once, instead of waiting again (probes walk often).
+        self.absent_fields: dict[str, set[str]] = {}
         page.set_default_timeout(t.thresholds.navigation_timeout_s * 1000)
         page.on("response", self._on_response)
         page.context.on("response", self._on_any_response)
@@ -478,28 +481,35 @@ class Journey:
     def fill_step_on(self, page: Page, step, skip: tuple[str, ...] = ()) -> None:
         scenario = self.ctx.scenario
         wanted = [f for f in (*step.fields, *step.fill) if f not in skip]
-        # The screen is shown (its heading was awaited): a field not in the page now will not come.
-        missing = [f for f in wanted if field_locator(page, scenario.fields[f]).count() == 0]
-        if missing:
-            # A screen still being drawn (a slow portal, a script) gets a moment before its
-            # fields are declared missing.
+        # One look per field (present? locked? a list? its value?) instead of one browser round
+        # trip per question: filling is most of what the probes do, step after step.
+        states = {f: field_state(page, scenario.fields[f]) for f in wanted}
+        missing = [f for f in wanted if states[f] is None]
+        if missing and not set(missing) <= self.absent_fields.get(step.name, set()):
+            # The screen is shown (its heading was awaited), but one still being drawn (a slow
+            # portal, a script) gets a moment before its fields are declared missing.
             try:
                 field_locator(page, scenario.fields[missing[0]]).wait_for(state="attached", timeout=3000)
-                missing = [f for f in wanted if field_locator(page, scenario.fields[f]).count() == 0]
+                states.update({f: field_state(page, scenario.fields[f]) for f in missing})
+                missing = [f for f in wanted if states[f] is None]
             except (PlaywrightError, PlaywrightTimeout):
                 pass
+            self.absent_fields.setdefault(step.name, set()).update(missing)
         if missing:
             self._fill_in_a_declaration(page, step, missing)
-        # Fields the portal should have prefilled: typed in only when empty, so the walk goes
-        # on (the autofill check has already read what the portal put there).
+        # Fields the portal should have prefilled: typed in when empty or not the citizen's own
+        # data (a portal that keeps what was typed before, e.g. a probe's altered name, shows it
+        # again), so the walk goes on; the autofill check has already read what the portal put
+        # there at the first look.
         for field_id in step.fields:
-            spec = scenario.fields[field_id]
-            if field_id not in skip and field_id not in missing and spec.expect \
-                    and not _current_value(field_locator(page, spec)):
-                self._set(page, spec, expected_value(spec, self.citizen_value(spec.expect)))
+            spec, state = scenario.fields[field_id], states.get(field_id)
+            if state is not None and spec.expect:
+                own = expected_value(spec, self.citizen_value(spec.expect))
+                if own and _comparable(state["value"]) != _comparable(own):
+                    self._set(page, spec, own, state)
         for field_id, raw in step.fill.items():
-            if field_id not in skip and field_id not in missing:
-                self._set(page, scenario.fields[field_id], fill_template(raw, self.values))
+            if states.get(field_id) is not None:
+                self._set(page, scenario.fields[field_id], fill_template(raw, self.values), states[field_id])
         if not skip:
             self._attach_what_else_is_required(page, step)
 
@@ -545,14 +555,14 @@ class Journey:
     def citizen_value(self, claim: str) -> str:
         return self.ctx.citizen.get(claim, "")
 
-    def _set(self, page: Page, spec: FieldSpec, value: str) -> None:
-        locator = field_locator(page, spec)
-        if locator.evaluate("e => e.readOnly || e.disabled"):
+    def _set(self, page: Page, spec: FieldSpec, value: str, state: dict[str, Any]) -> None:
+        """Type, choose or attach ``value``; a field the portal locked is left as it is."""
+        if state["locked"]:
             return
+        locator = field_locator(page, spec)
         if spec.kind == "file":
             locator.set_input_files(self.upload_file(value))
-            return
-        if locator.evaluate("e => e.tagName") == "SELECT":
+        elif state["tag"] == "SELECT":
             locator.select_option(label=value)
         else:
             locator.fill(value)
@@ -596,12 +606,25 @@ class Journey:
         record.advanced = ev.submission["succeeded"] or ev.submission["intercepted"]
 
 
-def _current_value(locator) -> str:
+_FIELD_STATE_JS = """els => els.map(e => ({
+  tag: e.tagName, locked: !!(e.readOnly || e.disabled),
+  value: e.tagName === 'SELECT' ? (e.value ? e.options[e.selectedIndex].text : '') : (e.value || '')}))"""
+
+
+def field_state(page: Page, spec: FieldSpec) -> dict[str, Any] | None:
+    """What the walk needs to know of a field, in one round trip and without waiting: None
+    when the page has no such field, else its tag, whether the portal locked it (read-only,
+    disabled) and its current value (a list's chosen text)."""
     try:
-        return locator.evaluate("e => e.tagName === 'SELECT' ? (e.value ? e.options[e.selectedIndex].text : '') : e.value",
-                                timeout=3000) or ""
-    except (PlaywrightError, PlaywrightTimeout):
-        return ""
+        found = field_locator(page, spec).evaluate_all(_FIELD_STATE_JS)
+    except PlaywrightError:
+        return None
+    return found[0] if found else None
+
+
+def _comparable(value: str) -> str:
+    """A field's value as compared with the citizen's: case, spaces and punctuation aside."""
+    return re.sub(r"[\W_]+", "", value or "").casefold()
 
 
 def expected_value(spec: FieldSpec, raw: str) -> str:

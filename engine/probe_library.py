@@ -51,7 +51,7 @@ def _typed_text_field(s: ProbeSession, min_index: int = 0) -> tuple[int, str] | 
             continue
         for field_id, raw in step.fill.items():
             spec = s.scenario.fields[field_id]
-            if spec.kind != "text" or not spec.required:
+            if spec.kind != "text" or not spec.required or s.absent(index, field_id):
                 continue
             if not str(raw).strip().isdigit():
                 return index, field_id

@@ -253,6 +253,11 @@ class ProbeSession:
             if not self.press_back(page, shown - 1):
                 return
 
+    def absent(self, index: int, field_id: str) -> bool:
+        """The walk found step ``index``'s screen without this field (e.g. a declaration to
+        upload instead of an e-form): a probe does not try it there."""
+        return field_id in self.journey.absent_fields.get(self.scenario.steps[index].name, ())
+
     def step_index(self, name: str) -> int:
         return next(i for i, s in enumerate(self.scenario.steps) if s.name == name)
 

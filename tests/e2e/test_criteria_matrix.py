@@ -139,7 +139,7 @@ def test_no_personal_data_in_clear_in_the_run_folder(matrix_run):
                 assert secret not in text, f"{secret!r} in clear in {path.name}"
 
 
-def test_probes_never_submit_nor_process_on_a_production_target(sandbox, tmp_path):
+def test_probes_never_submit_nor_process_on_a_production_target(sandbox, tmp_path, browser):
     """The probes that submit again (repeats), process a dossier (back office) or sign do so on
     test systems only: on a target marked as production, the portal receives no dossier."""
     from tests.e2e.test_dry_run import _dossiers_at_server
@@ -151,9 +151,9 @@ def test_probes_never_submit_nor_process_on_a_production_target(sandbox, tmp_pat
     (tmp_path / "scenarios").mkdir()
     scenario = tmp_path / "scenarios" / "2.000635.yaml"
     scenario.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    before = [row for row in _dossiers_at_server(sandbox["urls"]) if "tham chiếu" in row]
+    before = [row for row in _dossiers_at_server(browser, sandbox["urls"]) if "tham chiếu" in row]
     run = run_pytest_tool([scenario], tmp_path / "run", urls_file=sandbox["urls_file"], timeout=300)
-    after = [row for row in _dossiers_at_server(sandbox["urls"]) if "tham chiếu" in row]
+    after = [row for row in _dossiers_at_server(browser, sandbox["urls"]) if "tham chiếu" in row]
     assert after == before, run.output[-2000:]
     outcomes = {criterion: outcome for (_, criterion), outcome in run.outcomes().items()}
     assert outcomes == {"stability": "dat", "response_time": "dat", "esign": "dat", "service_usable": "dat",
