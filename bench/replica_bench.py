@@ -1,7 +1,8 @@
 """Benchmark: wall time and peak memory of a run of N targets with 1 and 2 workers.
 
 For each size N (``--sizes 10,40,all``) the first N targets of the scenarios (in file order,
-then target order) are copied into a scratch ``scenarios/`` folder, and the tool runs them
+then target order) — with ``--units``, every target of the first N units in the letter's order
+— are copied into a scratch ``scenarios/`` folder, and the tool runs them
 through pytest as ``dvc-conformance run`` does (``-p engine.plugin``, ``-n W --dist
 loadscope`` for W > 1, the report built at the end, no catalog sweep), once per worker count,
 alternating which worker count goes first from one size to the next. All runs share one
@@ -17,7 +18,9 @@ when installed, else /proc).
     python bench/replica_bench.py [--scenarios sandbox/scenarios/2.000635.yaml] [--sandbox-set lab]
                                   [--sizes 10,40,all] [--workers 1,2] [--criteria a,b] [--budget-s 1800]
 
-The 79-unit replica: ``--scenarios <its scenario folder or file> --sandbox-set replica``.
+The 79-unit replica, growth by units (the README's table):
+``--scenarios scenarios --sandbox-set replica --units --sizes 10,40,all --workers 1,2 --keep``
+(``--keep`` leaves the run folders, e.g. for ``dvc-conformance agreement`` on the full one).
 Outcomes are not judged here (the e2e tests do that); a run that collects nothing or stops
 with a usage error (exit code 2+ other than 1) is reported as failed with its output's tail.
 """
@@ -153,22 +156,33 @@ def scenario_files(source: Path) -> list[Path]:
                   if p.suffix in (".yaml", ".yml") and not p.name.startswith("_") and "families" not in p.parts)
 
 
-def all_targets(files: list[Path]) -> list[tuple[Path, str]]:
+def all_targets(files: list[Path]) -> list[tuple[Path, str, str]]:
+    """(scenario file, target id, unit id) of every target, in file then target order."""
     out = []
     for path in files:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for target in data.get("targets") or []:
-            out.append((path, target["id"]))
+            out.append((path, target["id"], target.get("unit") or target["id"]))
     return out
 
 
-def write_selection(folder: Path, chosen: list[tuple[Path, str]]) -> Path:
+def first_units(targets: list[tuple[Path, str, str]], n: int) -> list[tuple[Path, str, str]]:
+    """Every target of the first ``n`` units in the letter's order (section I, then II, as
+    the registry lists them; units it does not know go last, by id): a size in units, the
+    way the issue counts the replica (10, 40, 79 units)."""
+    from engine.units import registry
+    rank = {u.id: i for i, u in enumerate(registry().units())}
+    units = sorted({t[2] for t in targets}, key=lambda u: (rank.get(u, len(rank)), u))[:n]
+    return [t for t in targets if t[2] in set(units)]
+
+
+def write_selection(folder: Path, chosen: list[tuple[Path, str, str]]) -> Path:
     """A ``scenarios/`` folder (the plugin collects YAML files in a folder of that name) with
     each scenario file restricted to its chosen targets; families beside the sources too."""
     scenarios = folder / "scenarios"
     scenarios.mkdir(parents=True)
     by_file: dict[Path, set[str]] = {}
-    for path, target in chosen:
+    for path, target, _unit in chosen:
         by_file.setdefault(path, set()).add(target)
     names: set[str] = set()
     for path, targets in by_file.items():
@@ -228,7 +242,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenarios", type=Path, default=ROOT / "sandbox" / "scenarios" / "2.000635.yaml",
                         help="a scenario file or a folder of them (searched recursively, families/ left out)")
     parser.add_argument("--sandbox-set", default="lab", help="the sandbox's unit set (python -m sandbox --set)")
-    parser.add_argument("--sizes", default="10,40,all", help="numbers of targets, 'all' for every target")
+    parser.add_argument("--sizes", default="10,40,all", help="numbers of targets (or of units with --units), "
+                                                                 "'all' for every one")
+    parser.add_argument("--units", action="store_true",
+                        help="sizes count units (the letter's order), each with all its targets")
     parser.add_argument("--workers", default="1,2", help="worker counts to compare")
     parser.add_argument("--criteria", default=None, help="only these criteria (--dvc-criteria); default: all")
     parser.add_argument("--exclude", default="", help="target ids to leave out (e.g. units built to hang)")
@@ -242,48 +259,55 @@ def main(argv: list[str] | None = None) -> int:
 
     files = scenario_files(args.scenarios.resolve())
     excluded = {t.strip() for t in args.exclude.split(",") if t.strip()}
-    targets = [(p, t) for p, t in all_targets(files) if t not in excluded]
+    targets = [(p, t, u) for p, t, u in all_targets(files) if t not in excluded]
     if not targets:
         print(f"Không có mục tiêu nào trong {args.scenarios}.")
         return 2
+    unit_count = len({t[2] for t in targets})
+    available = unit_count if args.units else len(targets)
     sizes = []
     for raw in args.sizes.split(","):
         raw = raw.strip()
-        n = len(targets) if raw == "all" else int(raw)
-        if n > len(targets):
-            print(f"Cỡ {n}: chỉ có {len(targets)} mục tiêu, dùng {len(targets)}.")
-            n = len(targets)
+        n = available if raw == "all" else int(raw)
+        if n > available:
+            print(f"Cỡ {n}: chỉ có {available} {'đơn vị' if args.units else 'mục tiêu'}, dùng {available}.")
+            n = available
         if n not in sizes:
             sizes.append(n)
+    selections = {n: first_units(targets, n) if args.units else targets[:n] for n in sizes}
     worker_counts = [int(w) for w in args.workers.split(",")]
 
     scratch = Path(tempfile.mkdtemp(prefix="dvc-replica-bench-"))
     sandbox = SandboxProcess(extra_args=["--set", args.sandbox_set] if args.sandbox_set else [])
     t0 = time.monotonic()
-    print(f"{len(targets)} mục tiêu trong {len(files)} tệp kịch bản ({args.scenarios}); sandbox --set "
+    print(f"{len(targets)} mục tiêu ({unit_count} đơn vị) trong {len(files)} tệp kịch bản ({args.scenarios}); sandbox --set "
           f"{args.sandbox_set}; bộ nhớ lấy mẫu mỗi {args.sample_s} s qua {SAMPLER}; thư mục tạm {scratch}.")
     try:
         sandbox.start(timeout_s=120)
         print(f"Sandbox sẵn sàng sau {time.monotonic() - t0:.1f} s.")
-        print(f"{'N':>4} {'luồng':>5} {'thời gian (s)':>13} {'s/mục tiêu':>11} {'RSS đỉnh (MB)':>14} "
-              f"{'PSS đỉnh (MB)':>14} {'mục':>5} {'mã thoát':>8}")
+        print(f"{'đơn vị' if args.units else 'N':>6} {'mục tiêu':>8} {'luồng':>5} {'thời gian (s)':>13} "
+              f"{'s/mục tiêu':>11} {'s/đơn vị':>9} {'RSS đỉnh (MB)':>14} {'PSS đỉnh (MB)':>14} {'mục':>5} "
+              f"{'mã thoát':>8}")
         rows: dict[tuple[int, int], dict] = {}
         per_target_estimate = None
         for k, n in enumerate(sizes):
-            folder = write_selection(scratch / f"n{n}", targets[:n])
+            chosen = selections[n]
+            folder = write_selection(scratch / f"n{n}", chosen)
+            n_targets, n_units = len(chosen), len({t[2] for t in chosen})
             order = worker_counts if k % 2 == 0 else list(reversed(worker_counts))
             for workers in order:
                 remaining = args.budget_s - (time.monotonic() - t0)
-                if per_target_estimate and per_target_estimate * n / workers > remaining:
-                    print(f"{n:>4} {workers:>5}  bỏ qua: ước tính {per_target_estimate * n / workers:.0f} s, "
-                          f"còn {remaining:.0f} s trong ngân sách")
+                if per_target_estimate and per_target_estimate * n_targets / workers > remaining:
+                    print(f"{n:>6} {n_targets:>8} {workers:>5}  bỏ qua: ước tính "
+                          f"{per_target_estimate * n_targets / workers:.0f} s, còn {remaining:.0f} s trong ngân sách")
                     continue
                 row = run_once(folder, scratch / f"n{n}" / f"run-w{workers}", workers, args, sandbox.urls_file)
                 rows[(n, workers)] = row
-                per_target_estimate = row["wall_s"] * workers / n
+                per_target_estimate = row["wall_s"] * workers / n_targets
                 pss = f"{row['peak_pss'] / 2**20:14.0f}" if row["peak_pss"] is not None else f"{'–':>14}"
-                print(f"{n:>4} {workers:>5} {row['wall_s']:>13.1f} {row['wall_s'] / n:>11.2f} "
-                      f"{row['peak_rss'] / 2**20:>14.0f} {pss} {row['items']:>5} {row['code']:>8}", flush=True)
+                print(f"{n:>6} {n_targets:>8} {workers:>5} {row['wall_s']:>13.1f} {row['wall_s'] / n_targets:>11.2f} "
+                      f"{row['wall_s'] / n_units:>9.2f} {row['peak_rss'] / 2**20:>14.0f} {pss} {row['items']:>5} "
+                      f"{row['code']:>8}", flush=True)
                 if row["code"] not in (0, 1):
                     tail = row["log"].read_text(encoding="utf-8", errors="replace")[-1500:]
                     print(f"     lần chạy lỗi (mã {row['code']}), cuối nhật ký {row['log']}:\n{tail}")
