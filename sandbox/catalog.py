@@ -30,6 +30,15 @@ def load_spec(path: Path | None = None) -> dict:
     return spec
 
 
+def _new_code(rng: random.Random, used: set[str]) -> str:
+    """A procedure code d.dddddd not in `used`, added to it so the next one differs."""
+    while True:
+        code = f"{rng.choice('123')}.{rng.randrange(0, 1_000_000):06d}"
+        if code not in used:
+            used.add(code)
+            return code
+
+
 def generate_pool(spec: dict, taken: set[str]) -> dict[str, dict]:
     """The shared pool: {MaTTHC: procedure}, codes d.dddddd not among `taken`."""
     rng = random.Random(f"{spec['seed']}:pool")
@@ -38,11 +47,7 @@ def generate_pool(spec: dict, taken: set[str]) -> dict[str, dict]:
     pool: dict[str, dict] = {}
     used = set(taken)
     for name in names[: spec["pool"]]:
-        while True:
-            code = f"{rng.choice('123')}.{rng.randrange(0, 1_000_000):06d}"
-            if code not in used:
-                break
-        used.add(code)
+        code = _new_code(rng, used)
         pool[code] = {
             "MaTTHC": code, "TenTTHC": name, "generated": True,
             "fields": [{"id": "noi_dung", "label": "Nội dung đề nghị", "type": "text", "required": True}],
@@ -66,11 +71,7 @@ def generate_replica_pool(spec: dict, taken: set[str]) -> dict[str, dict]:
     pool: dict[str, dict] = {}
     used = set(taken)
     for name in names[:size]:
-        while True:
-            code = f"{rng.choice('123')}.{rng.randrange(0, 1_000_000):06d}"
-            if code not in used:
-                break
-        used.add(code)
+        code = _new_code(rng, used)
         pool[code] = {
             "MaTTHC": code, "TenTTHC": name, "generated": True, "lab": False,
             "fields": [{"id": "noi_dung", "label": "Nội dung đề nghị", "type": "text", "required": True}],

@@ -90,6 +90,12 @@ def make_unit_app(unit: Unit, store: Store, citizens: dict, procedures: dict,
         """Another family's portal has no paged form: its entry is elsewhere."""
         return None if family == "paged" else redirect(entry_url(family, ma))
 
+    def paged_gate(ma, next_url):
+        """None if the citizen may go on with the paged form, else a redirect: to sign in
+        first (gate), or to the family's own entry where the portal has no paged form."""
+        g = gate(next_url)
+        return g if g is not None else family_entry(ma)
+
     # ------------------------------------------------------------------ global behaviour
     @app.before_request
     def _bot_challenge():
@@ -272,11 +278,9 @@ def make_unit_app(unit: Unit, store: Store, citizens: dict, procedures: dict,
             return not_found_service()
         if not 1 <= n <= LAST_STEP:
             abort(404)
-        g = gate(f"/dvc/{ma}/nop-ho-so/buoc-{n}")
+        g = paged_gate(ma, f"/dvc/{ma}/nop-ho-so/buoc-{n}")
         if g is not None:
             return g
-        if family != "paged":
-            return family_entry(ma)
         st = state(ma)
         if request.method == "GET":
             open_step = first_open_step(st)
@@ -310,11 +314,9 @@ def make_unit_app(unit: Unit, store: Store, citizens: dict, procedures: dict,
         proc = proc_or_none(ma)
         if proc is None:
             return not_found_service()
-        g = gate(f"/dvc/{ma}/nop-ho-so/buoc-{LAST_STEP}")
+        g = paged_gate(ma, f"/dvc/{ma}/nop-ho-so/buoc-{LAST_STEP}")
         if g is not None:
             return g
-        if family != "paged":
-            return family_entry(ma)
         st = state(ma)
         if first_open_step(st) != LAST_STEP:
             return redirect(f"/dvc/{ma}/nop-ho-so/buoc-{first_open_step(st)}")

@@ -18,13 +18,14 @@ TEST_CLIENT_SECRET = os.environ.setdefault("DVC_TEST_CLIENT_SECRET", "test-secre
 TEST_CLIENT_BASE = "http://127.0.0.9:9"   # nothing listens: tests read the Location header
 
 
-def start_sandbox(folder: Path, **environment: str):
-    """Start a sandbox process with the test client registered; yield its URLs, then stop
-    it and check it stopped cleanly."""
+def start_sandbox(folder: Path, *args: str, **environment: str):
+    """Start a sandbox process with the test client registered (`args`: more command-line
+    arguments, e.g. its own --profiles); yield its URLs, then stop it and check it stopped
+    cleanly."""
     urls_file = folder / "urls.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "sandbox", "--urls-file", str(urls_file), "--port", "0",
-         "--extra-client", f"{TEST_CLIENT_ID}:{TEST_CLIENT_SECRET}@{TEST_CLIENT_BASE}"],
+         "--extra-client", f"{TEST_CLIENT_ID}:{TEST_CLIENT_SECRET}@{TEST_CLIENT_BASE}", *args],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1", **environment})
     line = proc.stdout.readline()

@@ -5,17 +5,15 @@ with a visible alert only when phone_validation=full, a reload keeps the draft o
 drafts=autosave, the applicant type changes the documents with guidance=full."""
 from __future__ import annotations
 
-import json
 import re
-import signal
-import subprocess
-import sys
-from pathlib import Path
+from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import expect
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.sandbox.conftest import start_sandbox
+
+pytestmark = pytest.mark.e2e
 MA = "2.000635"
 CODE_RE = re.compile(r"Mã hồ sơ:\s*([\w.\-]+)")
 
@@ -51,28 +49,17 @@ UNITS = {("formio", "ref"): "fo-ref", ("formio", "lax"): "fo-lax",
          ("eform", "ref"): "ef-ref", ("eform", "lax"): "ef-lax",
          ("formio", "odd"): "fo-odd", ("eform", "odd"): "ef-odd"}
 
+EACH_FAMILY = pytest.mark.parametrize("fam", ["formio", "eform"])
+# the reference unit of a family and its lax twin (phone_validation and drafts off)
+REF_AND_LAX = pytest.mark.parametrize("kind", ["ref", "lax"])
+
 
 @pytest.fixture(scope="module")
 def urls(tmp_path_factory):
     folder = tmp_path_factory.mktemp("families")
     profiles = folder / "profiles.yaml"
     profiles.write_text(PROFILES, encoding="utf-8")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--urls-file", str(folder / "urls.json"), "--port", "0",
-         "--profiles", str(profiles)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    if not line:
-        proc.kill()
-        raise RuntimeError("sandbox did not start: " + proc.stderr.read())
-    yield json.loads(line)
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raise
-    assert proc.returncode == 0, proc.stderr.read()
+    yield from start_sandbox(folder, "--profiles", str(profiles))
 
 
 @pytest.fixture(scope="module")
@@ -89,18 +76,23 @@ def upload(tmp_path):
     return str(path)
 
 
-def open_form(chromium, urls, unit):
-    """A fresh browser: sign in on the national portal, "Nộp trực tuyến" to the unit."""
+@contextmanager
+def opened_form(chromium, urls, unit):
+    """A fresh browser: sign in on the national portal, "Nộp trực tuyến" to the unit; yields
+    the page and closes the browser afterwards, whatever the test did."""
     ctx = chromium.new_context(locale="vi-VN")
-    page = ctx.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(urls["national"] + "/dang-nhap")
-    page.get_by_label("Số định danh cá nhân").fill("001090012345")
-    page.get_by_label("Mật khẩu").fill("MatKhau@123")
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_text("Xin chào, Nguyễn Văn An")).to_be_visible()
-    page.goto(urls["national"] + f"/thu-tuc/{MA}/nop-truc-tuyen?unit={unit}")
-    return ctx, page
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(urls["national"] + "/dang-nhap")
+        page.get_by_label("Số định danh cá nhân").fill("001090012345")
+        page.get_by_label("Mật khẩu").fill("MatKhau@123")
+        page.get_by_role("button", name="Đăng nhập").click()
+        expect(page.get_by_text("Xin chào, Nguyễn Văn An")).to_be_visible()
+        page.goto(urls["national"] + f"/thu-tuc/{MA}/nop-truc-tuyen?unit={unit}")
+        yield page
+    finally:
+        ctx.close()
 
 
 def on_screen(page, fam, index):
@@ -126,12 +118,10 @@ def to_content_screen(page, fam):
     on_screen(page, fam, f["content_screen"])
 
 
-@pytest.mark.e2e
-@pytest.mark.parametrize("fam", ["formio", "eform"])
+@EACH_FAMILY
 def test_walk_to_dossier_code(urls, chromium, upload, fam):
     f = FAMILY[fam]
-    ctx, page = open_form(chromium, urls, UNITS[fam, "ref"])
-    try:
+    with opened_form(chromium, urls, UNITS[fam, "ref"]) as page:
         # the hand-off lands on the family's own entry, prefilled
         page.wait_for_url(urls["units"][UNITS[fam, "ref"]] + f["entry"])
         expect(page.get_by_label("Họ và tên")).to_have_value("Nguyễn Văn An")
@@ -164,18 +154,14 @@ def test_walk_to_dossier_code(urls, chromium, upload, fam):
         page.goto(urls["units"][UNITS[fam, "ref"]] + f"/dvc/{MA}/nop-ho-so")
         page.wait_for_url(urls["units"][UNITS[fam, "ref"]] + f["entry"])
         on_screen(page, fam, 0)
-    finally:
-        ctx.close()
 
 
-@pytest.mark.e2e
-@pytest.mark.parametrize("fam", ["formio", "eform"])
-@pytest.mark.parametrize("kind", ["ref", "lax"])
+@EACH_FAMILY
+@REF_AND_LAX
 def test_invalid_phone(urls, chromium, fam, kind):
     """phone_validation=full: refused with a visible role=alert message; none: accepted."""
     f = FAMILY[fam]
-    ctx, page = open_form(chromium, urls, UNITS[fam, kind])
-    try:
+    with opened_form(chromium, urls, UNITS[fam, kind]) as page:
         for i in range(f["phone_screen"]):
             on_screen(page, fam, i)
             press(page, f["next"])
@@ -189,18 +175,14 @@ def test_invalid_phone(urls, chromium, fam, kind):
         else:
             on_screen(page, fam, f["phone_screen"] + 1)
             expect(page.locator(f["alert"])).to_have_count(0)
-    finally:
-        ctx.close()
 
 
-@pytest.mark.e2e
-@pytest.mark.parametrize("fam", ["formio", "eform"])
-@pytest.mark.parametrize("kind", ["ref", "lax"])
+@EACH_FAMILY
+@REF_AND_LAX
 def test_draft_after_reload(urls, chromium, fam, kind):
     """drafts=autosave: what is typed survives a reload (kept by the server); none: lost."""
     f = FAMILY[fam]
-    ctx, page = open_form(chromium, urls, UNITS[fam, kind])
-    try:
+    with opened_form(chromium, urls, UNITS[fam, kind]) as page:
         to_content_screen(page, fam)
         page.get_by_label("Mục đích sử dụng").fill("Kiểm tra ghi nhớ 4321")
         page.wait_for_timeout(400)
@@ -221,17 +203,13 @@ def test_draft_after_reload(urls, chromium, fam, kind):
         on_screen(page, fam, f["content_screen"])
         expect(page.get_by_label("Mục đích sử dụng")).to_have_value(
             "Giữ khi quay lại" if kind == "ref" else "")
-    finally:
-        ctx.close()
 
 
-@pytest.mark.e2e
-@pytest.mark.parametrize("fam", ["formio", "eform"])
+@EACH_FAMILY
 def test_applicant_type_changes_documents(urls, chromium, fam):
     """guidance=full: "Người được ủy quyền" also needs "Văn bản ủy quyền"."""
     f = FAMILY[fam]
-    ctx, page = open_form(chromium, urls, UNITS[fam, "ref"])
-    try:
+    with opened_form(chromium, urls, UNITS[fam, "ref"]) as page:
         seen = {}
         for round_, option in enumerate(["Người được ủy quyền", "Người yêu cầu cấp bản sao cho chính mình"]):
             page.goto(urls["units"][UNITS[fam, "ref"]] + f["entry"])
@@ -254,18 +232,14 @@ def test_applicant_type_changes_documents(urls, chromium, fam):
         assert "Văn bản ủy quyền" in seen["Người được ủy quyền"], seen
         assert "Văn bản ủy quyền" not in seen["Người yêu cầu cấp bản sao cho chính mình"], seen
         assert "Giấy tờ hộ tịch đã được cấp trước đây (bản chụp)" in seen["Người yêu cầu cấp bản sao cho chính mình"]
-    finally:
-        ctx.close()
 
 
-@pytest.mark.e2e
-@pytest.mark.parametrize("fam", ["formio", "eform"])
+@EACH_FAMILY
 def test_other_knobs_act_the_same(urls, chromium, upload, fam):
     """Session expiry after step 2, no on-screen e-form (download/upload), a CCCD copy
     demanded, broken e-signing, every submission failing: as on the paged portal."""
     f = FAMILY[fam]
-    ctx, page = open_form(chromium, urls, UNITS[fam, "odd"])
-    try:
+    with opened_form(chromium, urls, UNITS[fam, "odd"]) as page:
         for i in range(f["content_screen"]):
             on_screen(page, fam, i)
             press(page, f["next"])
@@ -286,5 +260,3 @@ def test_other_knobs_act_the_same(urls, chromium, upload, fam):
         press(page, f["submit"])
         expect(page.get_by_role("alert").filter(has_text="Thực hiện thất bại")).to_be_visible()
         assert not CODE_RE.search(page.locator("body").inner_text())
-    finally:
-        ctx.close()
