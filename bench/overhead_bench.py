@@ -78,6 +78,36 @@ evaluate per step would save ~0.1 s per call (19 calls per target). The replica'
 (eform, 6 s step 2) still takes minutes: probes' ``press_next`` waits 5 s for the next heading,
 so walks through the slow step fail and retry (before and after this round).
 
+ROUND 3 (session 12): the browser build, and the replica's slowest targets. Same bench, machine
+quiet (load ~1), CPU split by process with a /proc sampler:
+  * CPU per target was mostly Chromium (replica 2.000635[can-tho], formio, 2 rounds + sign-in:
+    renderers 12,5 s, browser process 10,4 s, GPU process 2,3 s; Playwright's node driver 3,5 s;
+    the tool's Python 2,0 s; sandbox 0,9 s). Launching Debian's ``chromium-headless-shell``
+    (what Playwright itself runs for headless Chromium; no browser UI) instead of the full
+    browser in headless mode: per target 11,2 → 8,0 s wall, 14,4 → 7,9 s CPU (0,54), same 21
+    verdicts. engine/browser.py picks it for headless runs; ``--headed`` keeps the full browser.
+    (Disabling site isolation or the GPU process on top of it changed nothing measurable.)
+  * fill_step: one read per field (present? locked? a list? its value?) with
+    ``evaluate_all`` (no wait) instead of count + value + readOnly + tagName: 4-5 round trips
+    per field → 2 (read + type).
+  * a screen the walk found without the procedure's fields (a declaration to upload instead
+    of an e-form) was waited for 3 s on every later walk of it: remembered per target
+    (replica an-giang: 37 → 15 s per target; its required_fields, which typed into the absent
+    field for 8 s and ended "không kiểm tra được", now picks a field the screen has).
+  * a portal that keeps what was typed (quang-nam, khanh-hoa: no prefill): the identity
+    probe's altered name stayed in the form and every later walk was refused ("Thông tin không
+    khớp với CSDLQG"): 150 s and 4 "không kiểm tra được" per target. The walk now types the
+    citizen's own data wherever a field shows something else: 12 s, verdicts as the letter.
+  * a probe's click on a slow e-form's back button gave up after 3 s while its navigation was
+    still pending; the next ``goto`` raced it and, on closing, Chromium left the page open
+    (crbug 536385539): the run hung for good. Clicks now get the scenario's patience and pages
+    close without waiting for the browser's confirmation (engine.browser.close_quietly).
+Left: slow screens are slow in every walk (the replica's 6 s screens: dong-nai ~105 s, whose
+input_validation returns to the slow contact screen after each accepted invalid value, 50 s;
+bo-quoc-phong ~70 s): what a citizen would wait too. Pairing an invalid phone with an invalid
+email per submission would halve that on portals without validation, but costs a third more
+(cheap) submissions on the many that validate; not done.
+
 What is compared, on the embedded sandbox (its own process, loopback only), one browser,
 one sign-in at the identity provider shared by both sides:
 
