@@ -132,6 +132,10 @@ def field_locator(page: Page, spec: FieldSpec):
     return page.get_by_label(spec.label, exact=True).first
 
 
+#: How long a list may take to offer a choice (lists filled by a script after another choice).
+OPTION_WAIT_MS = 5000
+
+
 def run_action(page: Page, action: Action, values: dict[str, Any]) -> None:
     kind, value = action.kind, action.value
     if kind == "goto":
@@ -142,9 +146,19 @@ def run_action(page: Page, action: Action, values: dict[str, Any]) -> None:
         page.get_by_label(fill_template(value["label"], values), exact=True).first.fill(
             fill_template(value["value"], values))
     elif kind == "select":
-        select = page.get_by_label(fill_template(value["label"], values), exact=True).first
+        label = fill_template(value["label"], values)
+        select = page.get_by_label(label, exact=True).first
         option = fill_template(value.get("option") or "", values)
         if option:
+            # A list filled by a script gets a moment for the choice to come; a choice the
+            # portal does not offer (a unit with no online service) is said at once, rather
+            # than after the whole navigation timeout.
+            select.wait_for(state="attached")  # the list itself: the page's own patience
+            offered = select.locator("option").filter(has_text=re.compile(rf"^\s*{re.escape(option)}\s*$"))
+            try:
+                offered.first.wait_for(state="attached", timeout=OPTION_WAIT_MS)
+            except PlaywrightTimeout:
+                raise PlaywrightError(f"không có lựa chọn “{option}” trong danh sách “{label}”") from None
             select.select_option(label=option)
         else:  # no preference declared: the first real choice, as an inspector would
             first = select.locator("option:not([value=''])").first.get_attribute("value")
