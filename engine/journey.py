@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Error as PlaywrightError, Page, TimeoutError as PlaywrightTimeout
 
-from engine.browser import close_quietly
+from engine.browser import close_quietly, evidence_screenshot
 from engine.config import Environment
 from engine.observe import PageObservation, observe
 from engine.scenario import Action, FieldSpec, Scenario, Target
@@ -251,11 +251,13 @@ class Journey:
         self.page.context.remove_listener("response", self._on_any_response)
         self.page.context.remove_listener("requestfailed", self._on_request_failed)
 
-    def screenshot(self, name: str) -> str | None:
+    def screenshot(self, name: str, page: Page | None = None) -> str | None:
+        """A masked picture of the walk's page (or of a probe's), named after what it shows."""
+        page = page or self.page
         path = self.ctx.artifacts_dir / f"{self.label}{name}.png"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(path), mask=self.ctx.mask(self.page), full_page=False)
+            evidence_screenshot(page, path, self.ctx.mask(page))
         except PlaywrightError:
             return None
         relative = str(path.relative_to(self.ctx.run_dir))

@@ -119,16 +119,7 @@ class ProbeSession:
 
     def screenshot(self, page: Page, name: str) -> str | None:
         """A screenshot of any probe page, personal data masked as in the walk's screenshots."""
-        ctx = self.journey.ctx
-        path = ctx.artifacts_dir / f"{name}.png"
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(path), mask=ctx.mask(page), full_page=False, scale="css")
-        except PlaywrightError:
-            return None
-        relative = str(path.relative_to(ctx.run_dir))
-        self.evidence.screenshots.append(relative)
-        return relative
+        return self.journey.screenshot(name, page)
 
     def anonymous_context(self):
         """A context without the signed-in state, shared by the probes that visit as an
