@@ -142,9 +142,9 @@ def _tried(value: str, why: str, is_valid: bool, outcome: dict[str, Any], field_
 @probe("input_validation")
 def input_validation(s: ProbeSession) -> dict[str, Any]:
     """Type each invalid phone and email (the other fields valid) and try to go on: each value
-    is really submitted. Then the valid ones, which must be accepted: a valid phone and a valid
-    email go in one submission (a portal that accepts the pair accepts each of them), and
-    separately only when the pair is refused, to know which of the two was."""
+    is really submitted. Then the valid ones, which must be accepted. A phone and an email go
+    in one submission where that tells about each (a portal that accepts the pair accepts each
+    of them; the browser's own refusal names its field), separately otherwise."""
     settings = s.settings
     fields: dict[str, tuple[int, str]] = {}
     for kind in ("phone", "email"):
@@ -167,20 +167,31 @@ def input_validation(s: ProbeSession) -> dict[str, Any]:
             step = _ContactStep(s, index, tuple(fields[k][1] for k in kinds))
             if not step.arrive():
                 return {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
-            # Invalid values first (a refused one leaves the page at the step), valid ones last.
-            tries = [[(k, t.value, t.why, False)] for k in kinds for t in invalid[k]]
+            # Invalid values first (a refused one leaves the page at the step), valid ones last;
+            # an invalid phone and an invalid email go in one submission while the portal
+            # accepts such pairs (a portal that checks neither costs half the returns to the
+            # step), each alone once it refuses one (it checks: pairs would only add tries).
+            tries = [[(k, t.value, t.why, False) for k, t in zip(kinds, values) if t is not None]
+                     for values in zip_longest(*(invalid[k] for k in kinds))]
             tries += [[(k, v, "hợp lệ", True) for k, v in zip(kinds, values) if v is not None]
                       for values in zip_longest(*(valid[k] for k in kinds))]
+            pairing = True
             for together in tries:
-                outcome = step.submit({fields[k][1]: v for k, v, _, _ in together})
-                if len(together) > 1 and _refused(outcome):
-                    # The pair was refused: each valid value alone, to know which one.
+                if len(together) > 1 and not pairing and not together[0][3]:
+                    outcome, untried = None, together
+                else:
+                    outcome = step.submit({fields[k][1]: v for k, v, _, _ in together})
+                    refused_alone = set(outcome["invalid"])  # the browser's refusal names its field
+                    untried = ([t for t in together if fields[t[0]][1] not in refused_alone]
+                               if len(together) > 1 and _refused(outcome) else [])
+                    if untried and not outcome["invalid"]:
+                        pairing = False  # the portal itself refused the pair: it checks
                     for k, v, why, is_valid in together:
-                        alone = step.submit({fields[k][1]: v})
-                        out[k]["tried"].append(_tried(v, why, is_valid, alone, fields[k][1]))
-                    continue
-                for k, v, why, is_valid in together:
-                    out[k]["tried"].append(_tried(v, why, is_valid, outcome, fields[k][1]))
+                        if (k, v, why, is_valid) not in untried:
+                            out[k]["tried"].append(_tried(v, why, is_valid, outcome, fields[k][1]))
+                for k, v, why, is_valid in untried:  # each alone, to know which one was refused
+                    alone = step.submit({fields[k][1]: v})
+                    out[k]["tried"].append(_tried(v, why, is_valid, alone, fields[k][1]))
         if step.moved_on and steps[-1] + 1 < len(s.scenario.steps) and s.on_step(step.page, steps[-1] + 1):
             # The last valid values were accepted: the next step as a walk reaches it, left for
             # the next probe (draft_persistence starts there on most portals).
