@@ -217,8 +217,9 @@ def identity_crosscheck(s: ProbeSession) -> dict[str, Any]:
         return {"error": "kịch bản không khai báo trường định danh (expect: SoDinhDanh / HoVaTen) ở bước đầu"}
     page = s.open_form()
     try:
-        original = {f: s.read_value(page, f) for f in fields}
-        readonly = {f: not s.is_editable(page, f) for f in fields}
+        states = {f: s.field_state(page, f) for f in fields}
+        original = {f: state["value"] if state else None for f, state in states.items()}
+        readonly = {f: not state or state["locked"] for f, state in states.items()}
         editable = [f for f in fields if not readonly[f]]
         result: dict[str, Any] = {"fields": {f: s.scenario.fields[f].label or f for f in fields},
                                   "readonly": readonly, "changed": {}, "advanced": False, "messages": []}

@@ -310,19 +310,23 @@ class ProbeSession:
         from engine.journey import field_locator
         return field_locator(page, self.scenario.fields[field_id])
 
-    def read_value(self, page: Page, field_id: str) -> str | None:
+    def field_state(self, page: Page, field_id: str) -> dict[str, Any] | None:
+        """The walk's read of a field (engine.journey.field_state: tag, locked, value), after
+        up to 3 s for it to appear (a screen just reloaded); None when it does not."""
+        from engine.journey import field_state
         try:
-            return self.locator(page, field_id).evaluate(
-                "e => e.tagName === 'SELECT' ? (e.value ? e.options[e.selectedIndex].text : '') : e.value",
-                timeout=3000)
+            self.locator(page, field_id).wait_for(state="attached", timeout=3000)
         except (PlaywrightError, PlaywrightTimeout):
             return None
+        return field_state(page, self.scenario.fields[field_id])
+
+    def read_value(self, page: Page, field_id: str) -> str | None:
+        state = self.field_state(page, field_id)
+        return state["value"] if state is not None else None
 
     def is_editable(self, page: Page, field_id: str) -> bool:
-        try:
-            return not self.locator(page, field_id).evaluate("e => !!(e.readOnly || e.disabled)", timeout=3000)
-        except (PlaywrightError, PlaywrightTimeout):
-            return False
+        state = self.field_state(page, field_id)
+        return state is not None and not state["locked"]
 
     def validity(self, page: Page, field_id: str) -> dict[str, Any]:
         """The browser's constraint validation of a field: valid, and the browser's message."""
