@@ -21,6 +21,26 @@ EXIT_CONFORM, EXIT_NONCONFORM, EXIT_TOOL_ERROR, EXIT_SESSION = 0, 1, 2, 3
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: Memory one worker takes at its peak (its browser, Playwright's driver, pytest): the
+#: replica bench measured 400-500 MB (PSS) per worker; a margin on top.
+WORKER_MEMORY_BYTES = 700 * 2**20
+
+
+def default_workers() -> int:
+    """Two workers per core, at most 8, as many as the free memory holds. A worker spends much
+    of its time waiting for portals (a screen that takes seconds, a hand-off, a sign-in), so
+    one per core leaves the cores idle: on the 2-core bench machine the first 40 units took
+    313 s with 2 workers and 206 s with 4 (bench/replica_bench.py)."""
+    cores = os.cpu_count() or 1
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            available = next(int(line.split()[1]) * 1024 for line in meminfo if line.startswith("MemAvailable:"))
+        by_memory = max(1, available // WORKER_MEMORY_BYTES)
+    except (OSError, StopIteration, ValueError, IndexError):
+        by_memory = 8
+    return max(1, min(2 * cores, 8, by_memory))
+
+
 def _criteria_choices() -> tuple[str, ...]:
     import checks
     return tuple(c.criterion.id for c in checks.registered())
@@ -175,8 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--env", default=str(ROOT / "config" / "environments" / "sandbox.yaml"),
                      help="tệp môi trường (mặc định: sandbox nhúng)")
     run.add_argument("--criteria", help="chỉ các tiêu chí này, phân cách bằng dấu phẩy")
-    run.add_argument("-n", "--workers", default=str(min(os.cpu_count() or 1, 4)),
-                     help="số tiến trình song song (pytest-xdist; mặc định: số nhân CPU, tối đa 4; 0 = không song song)")
+    run.add_argument("-n", "--workers", default=str(default_workers()),
+                     help="số tiến trình song song (pytest-xdist; mặc định: hai tiến trình mỗi nhân CPU, tối đa 8 "
+                          "và vừa bộ nhớ còn trống; 0 = không song song)")
     run.add_argument("-k", help="chọn mục theo biểu thức của pytest, ví dụ \"2.000635 and sso\"")
     run.add_argument("--headed", action="store_true", help="mở trình duyệt có giao diện")
     run.add_argument("--run-dir", help="thư mục kết quả của lần chạy")

@@ -443,19 +443,20 @@ class Journey:
             return False
 
     def _read_form_values(self) -> None:
+        """What the portal put in the first screen's fields (the autofill check's evidence)."""
         ev, scenario = self.evidence, self.ctx.scenario
-        for field_id in scenario.steps[0].fields:
-            spec = scenario.fields[field_id]
+        specs = {f: scenario.fields[f] for f in scenario.steps[0].fields}
+        states = fields_state(self.page, specs)
+        missing = {f: spec for f, spec in specs.items() if states[f] is None}
+        if missing:  # the form is there; a field a script still draws gets a moment
             try:
-                locator = field_locator(self.page, spec)
-                value, readonly = locator.evaluate(
-                    "e => [e.tagName === 'SELECT' ? (e.selectedIndex >= 0 && e.value !== ''"
-                    " ? e.options[e.selectedIndex].text : '') : e.value, !!(e.readOnly || e.disabled)]",
-                    timeout=3000)
+                field_locator(self.page, next(iter(missing.values()))).wait_for(state="attached", timeout=3000)
+                states.update(fields_state(self.page, missing))
             except (PlaywrightError, PlaywrightTimeout):
-                value, readonly = None, False
-            ev.form_values[field_id] = value
-            ev.form_readonly[field_id] = readonly
+                pass
+        for field_id, state in states.items():
+            ev.form_values[field_id] = state["value"] if state else None
+            ev.form_readonly[field_id] = bool(state and state["locked"])
 
     def walk_steps(self) -> None:
         """Fill each step as a citizen would and move on, timing every screen transition."""
@@ -499,14 +500,14 @@ class Journey:
         wanted = [f for f in (*step.fields, *step.fill) if f not in skip]
         # One look per field (present? locked? a list? its value?) instead of one browser round
         # trip per question: filling is most of what the probes do, step after step.
-        states = {f: field_state(page, scenario.fields[f]) for f in wanted}
+        states = fields_state(page, {f: scenario.fields[f] for f in wanted})
         missing = [f for f in wanted if states[f] is None]
         if missing and not set(missing) <= self.absent_fields.get(step.name, set()):
             # The screen is shown (its heading was awaited), but one still being drawn (a slow
             # portal, a script) gets a moment before its fields are declared missing.
             try:
                 field_locator(page, scenario.fields[missing[0]]).wait_for(state="attached", timeout=3000)
-                states.update({f: field_state(page, scenario.fields[f]) for f in missing})
+                states.update(fields_state(page, {f: scenario.fields[f] for f in missing}))
                 missing = [f for f in wanted if states[f] is None]
             except (PlaywrightError, PlaywrightTimeout):
                 pass
@@ -537,7 +538,9 @@ class Journey:
         for i in range(uploads.count()):
             upload = uploads.nth(i)
             try:
-                if upload.is_visible() and upload.evaluate("e => !e.files || e.files.length === 0"):
+                # A file input's value is "" until a file is chosen: read in the world Playwright's
+                # clicks use (an ``evaluate`` would install its engine in the page's own, per page).
+                if upload.is_visible() and upload.input_value() == "":
                     upload.set_input_files(self.upload_file("giay-to-kem-theo.pdf"))
                     if step.name not in self.evidence.extra_uploads:
                         self.evidence.extra_uploads.append(step.name)
@@ -551,8 +554,7 @@ class Journey:
         Anything else is a real dead end, said with the field's name."""
         names = ", ".join(f"“{self.ctx.scenario.fields[f].label or f}”" for f in missing)
         uploads = page.locator("input[type=file]:not([disabled])")
-        empty = [uploads.nth(i) for i in range(uploads.count())
-                 if uploads.nth(i).evaluate("e => !e.files || e.files.length === 0")]
+        empty = [uploads.nth(i) for i in range(uploads.count()) if uploads.nth(i).input_value() == ""]
         if not empty or any(self.ctx.scenario.fields[f].kind == "file" for f in missing):
             raise PlaywrightError(f"không thấy trường {names} trên màn hình “{step.name}”")
         empty[0].set_input_files(self.upload_file("to-khai-da-dien.pdf"))
@@ -622,17 +624,101 @@ class Journey:
         record.advanced = ev.submission["succeeded"] or ev.submission["intercepted"]
 
 
-_FIELD_STATE_JS = """els => els.map(e => ({
+# What a read tells of a field: its tag, whether the portal locked it (read-only, disabled),
+# its value (a list's chosen text), and the browser's own constraint validation (valid, its
+# message, and whether the form switched the browser's checks off).
+_DESCRIBE_FIELD_JS = """e => ({
   tag: e.tagName, locked: !!(e.readOnly || e.disabled),
-  value: e.tagName === 'SELECT' ? (e.value ? e.options[e.selectedIndex].text : '') : (e.value || '')}))"""
+  value: e.tagName === 'SELECT' ? (e.value ? e.options[e.selectedIndex].text : '') : (e.value || ''),
+  valid: e.validity ? e.validity.valid : true, message: e.validationMessage || '',
+  novalidate: !!(e.form && e.form.noValidate)})"""
+
+_FIELD_STATE_JS = "els => els.map(" + _DESCRIBE_FIELD_JS + ")"
+
+# The fields of a step found and read by one script in the page, without Playwright's
+# selector engine: a locator's ``evaluate_all`` first installs that engine in the page's own
+# world, once per document (~12 ms on every new screen, more than the read itself), while
+# this is a plain ``page.evaluate``. It applies the rule of get_by_label(exact=True): an
+# element's labels are its aria-labelledby elements, else its aria-label, else (a form
+# control) its <label>s; their text without script and style, whitespace collapsed, equals
+# the field's label; open shadow roots included, the first match in document order. A field
+# given by a CSS selector: the first element matching it.
+_FIELDS_STATE_JS = r"""wanted => {
+  const describe = """ + _DESCRIBE_FIELD_JS + r""";
+  const norm = t => (t || '').replace(/[\u200b\u00ad]/g, '').trim().replace(/\s+/g, ' ');
+  const textOf = e => {
+    if (['SCRIPT', 'NOSCRIPT', 'STYLE'].includes(e.nodeName)) return '';
+    let text = '';
+    for (let c = e.firstChild; c; c = c.nextSibling)
+      text += c.nodeType === Node.TEXT_NODE ? c.nodeValue : c.nodeType === Node.ELEMENT_NODE ? textOf(c) : '';
+    return text;
+  };
+  const CONTROLS = ['BUTTON', 'METER', 'OUTPUT', 'PROGRESS', 'SELECT', 'TEXTAREA'];
+  const labelsOf = e => {
+    const by = e.getAttribute('aria-labelledby');
+    if (by) {
+      const root = e.getRootNode();
+      const refs = by.split(/[ \t\n\f\r]+/).filter(Boolean).map(id => root.querySelector('#' + CSS.escape(id))).filter(Boolean);
+      if (refs.length) return refs.map(r => norm(textOf(r)));
+    }
+    const aria = e.getAttribute('aria-label');
+    if (aria !== null && aria.trim()) return [norm(aria)];
+    if (CONTROLS.includes(e.nodeName) || (e.nodeName === 'INPUT' && e.type !== 'hidden'))
+      return e.labels ? [...e.labels].map(l => norm(textOf(l))) : [];
+    return [];
+  };
+  const isCss = selector => { try { document.querySelector(selector); return true; } catch (error) { return false; } };
+  const asked = wanted.map(w => ({label: w.selector ? null : norm(w.label) || null, selector: w.selector && isCss(w.selector) ? w.selector : null}));
+  const found = wanted.map(() => null);
+  const visit = root => {
+    for (const e of root.querySelectorAll('*')) {
+      let labels = null;
+      asked.forEach((a, i) => {
+        if (found[i]) return;
+        if (a.selector ? e.matches(a.selector) : a.label !== null && (labels = labels || labelsOf(e)).includes(a.label))
+          found[i] = e;
+      });
+      if (e.shadowRoot) visit(e.shadowRoot);
+    }
+  };
+  visit(document);
+  return found.map((e, i) => e ? describe(e) : {unknown: !!wanted[i].selector && !asked[i].selector});
+}"""
+
+
+def fields_state(page: Page, specs: dict[str, FieldSpec]) -> dict[str, dict[str, Any] | None]:
+    """What the walk needs to know of each field, in one round trip and without waiting: None
+    for a field the page does not have, else its tag, whether the portal locked it (read-only,
+    disabled), its current value (a list's chosen text) and the browser's validation of it
+    (valid, message, novalidate). Read by one script in the page; a
+    field it does not find (absent, a label read differently, a selector that is not CSS) is
+    asked of Playwright's own locator, so a field is never declared missing that Playwright
+    would find."""
+    if not specs:
+        return {}
+    try:
+        read = page.evaluate(_FIELDS_STATE_JS, [{"label": s.label or "", "selector": s.selector or ""}
+                                                for s in specs.values()])
+    except PlaywrightError:
+        read = [{"unknown": True}] * len(specs)
+    states: dict[str, dict[str, Any] | None] = {}
+    for (field_id, spec), state in zip(specs.items(), read):
+        states[field_id] = state if "tag" in state else _located_field_state(page, spec)
+    return states
 
 
 def field_state(page: Page, spec: FieldSpec) -> dict[str, Any] | None:
-    """What the walk needs to know of a field, in one round trip and without waiting: None
-    when the page has no such field, else its tag, whether the portal locked it (read-only,
-    disabled) and its current value (a list's chosen text)."""
+    """``fields_state`` of one field."""
+    return fields_state(page, {spec.id: spec})[spec.id]
+
+
+def _located_field_state(page: Page, spec: FieldSpec) -> dict[str, Any] | None:
+    """The same read through Playwright's locator (its selector engine decides)."""
+    locator = field_locator(page, spec)
     try:
-        found = field_locator(page, spec).evaluate_all(_FIELD_STATE_JS)
+        if locator.count() == 0:  # the common case here (an absent field), in the cheap world
+            return None
+        found = locator.evaluate_all(_FIELD_STATE_JS)
     except PlaywrightError:
         return None
     return found[0] if found else None

@@ -16,7 +16,7 @@ from typing import Any
 from playwright.sync_api import Error as PlaywrightError, Page, TimeoutError as PlaywrightTimeout
 
 from engine.browser import close_quietly
-from engine.journey import settle
+from engine.journey import fields_state, settle
 from engine.observe import LABEL_OF_JS, evaluate_steady, observe
 from engine.probes import NEEDS_NO_FORM, ProbeSession, probe
 
@@ -117,12 +117,10 @@ class _ContactStep:
         for field_id in self.battery:
             s.locator(page, field_id).fill(typed.get(field_id, _scenario_value(s, index, field_id)))
         refused = {}
-        for field_id in typed:  # the browser refuses to send the form: no need to press the button
-            message = s.locator(page, field_id).evaluate(
-                "e => (e.validity && !e.validity.valid && !(e.form && e.form.noValidate))"
-                " ? (e.validationMessage || 'không hợp lệ') : ''")
-            if message:
-                refused[field_id] = message
+        for field_id, state in fields_state(page, {f: s.scenario.fields[f] for f in typed}).items():
+            # The browser refuses to send the form: no need to press the button.
+            if state and not state["valid"] and not state["novalidate"]:
+                refused[field_id] = state["message"] or "không hợp lệ"
         outcome = ({"advanced": False, "messages": [], "invalid": refused} if refused
                    else s.attempt_next(page, index, watch=tuple(typed)))
         self.moved_on = outcome["advanced"]

@@ -330,12 +330,8 @@ class ProbeSession:
 
     def validity(self, page: Page, field_id: str) -> dict[str, Any]:
         """The browser's constraint validation of a field: valid, and the browser's message."""
-        try:
-            return self.locator(page, field_id).evaluate(
-                "e => ({valid: e.validity ? e.validity.valid : true, message: e.validationMessage || ''})",
-                timeout=3000)
-        except (PlaywrightError, PlaywrightTimeout):
-            return {"valid": True, "message": ""}
+        state = self.field_state(page, field_id)
+        return {"valid": state["valid"], "message": state["message"]} if state else {"valid": True, "message": ""}
 
     def messages(self, page: Page) -> list[str]:
         """Error messages on screen: by the fields or in a summary."""
