@@ -373,8 +373,13 @@ class Bench:
         from engine import results as results_io
         from engine.journey import Journey, JourneyContext
         from engine.masking import mask_record
-        from engine.plugin import _personal_locators
         from engine.verdict import Verdict
+        try:
+            from engine.plugin import _personal_texts
+            pictures = {"personal": _personal_texts(self.citizen)}
+        except ImportError:  # an engine before 12/2026 (--compare): Playwright's own mask
+            from engine.plugin import _personal_locators
+            pictures = {"mask": lambda page: _personal_locators(page, self.citizen)}
 
         criteria = [r.criterion.id for r in self.checks.registered()
                     if r.criterion.id in self.target.criteria and not r.criterion.catalog]
@@ -387,7 +392,7 @@ class Bench:
         cpu_started = cpu_seconds(_cpu_roots())
         ctx = JourneyContext(self.scenario, self.target, self.environment, citizen, self.unit_name, True,
                              artifacts_dir=self.run_dir / "artifacts" / f"walk-{self.walks}", run_dir=self.run_dir,
-                             mask=lambda page: _personal_locators(page, citizen), probes=probes, context_args={})
+                             probes=probes, context_args={}, **pictures)
         context = self.browser.new_context(storage_state=self.login)
         try:
             evidence = Journey(context.new_page(), ctx).run()

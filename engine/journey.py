@@ -179,7 +179,8 @@ class JourneyContext:
     test_system: bool
     artifacts_dir: Path
     run_dir: Path
-    mask: Callable[[Page], list] = lambda page: []
+    # The citizen's data a picture must not show in clear (besides every form field).
+    personal: tuple[str, ...] = ()
     probes: frozenset[str] = frozenset()  # extra probes the selected checks need
     # The arguments the walk's browser context was made with (pytest-playwright's
     # browser_context_args): probes that open contexts of their own (an anonymous visitor, a
@@ -257,7 +258,7 @@ class Journey:
         path = self.ctx.artifacts_dir / f"{self.label}{name}.png"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            evidence_screenshot(page, path, self.ctx.mask(page))
+            evidence_screenshot(page, path, self.ctx.personal)
         except PlaywrightError:
             return None
         relative = str(path.relative_to(self.ctx.run_dir))

@@ -399,7 +399,7 @@ class CriterionItem(pytest.Item):
         slug = re.sub(r"[^\w.-]+", "-", self._target_key)
         ctx = JourneyContext(self.scenario, self.target, environment, citizen, unit_name, test_system,
                              artifacts_dir=state.run_dir / "artifacts" / slug, run_dir=state.run_dir,
-                             mask=lambda page: _personal_locators(page, citizen),
+                             personal=_personal_texts(citizen),
                              probes=frozenset(self._probes_needed(state)), context_args=context_args)
         context = browser.new_context(storage_state=login, **context_args)
         tracing = self.config.getoption("tracing", "off")
@@ -463,14 +463,11 @@ class VerdictFailure(Exception):
         self.verdict = verdict
 
 
-def _personal_locators(page, citizen: dict[str, str]) -> list:
-    """Regions of a screenshot that show personal data: form fields, and any text with the
-    citizen's name, ID number, phone or email."""
-    locators = [page.locator("input:not([type=hidden]), select, textarea")]
-    for key in ("HoVaTen", "SoDinhDanh", "SoDienThoai", "ThuDienTu", "ThuongTru"):
-        if citizen.get(key):
-            locators.append(page.get_by_text(citizen[key]))
-    return locators
+def _personal_texts(citizen: dict[str, str]) -> tuple[str, ...]:
+    """What a screenshot masks besides the form fields: any text with the citizen's name, ID
+    number, phone, email or address."""
+    return tuple(citizen[key] for key in ("HoVaTen", "SoDinhDanh", "SoDienThoai", "ThuDienTu", "ThuongTru")
+                 if citizen.get(key))
 
 
 # ----------------------------------------------------------------------------- browser fixtures
