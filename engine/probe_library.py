@@ -311,6 +311,12 @@ def required_fields(s: ProbeSession) -> dict[str, Any]:
                          "step": s.scenario.steps[index].name, "blocked": not outcome["advanced"],
                          "messages": outcome["messages"][:3],
                          "browser_message": next(iter(outcome["invalid"].values()), "")}
+        if page is not None and at == doc_index and "file" in out and out["file"].get("blocked") \
+                and s.on_step(page, doc_index):
+            # Held at the documents step, every earlier step valid and the portal's own choices:
+            # the next probe (guidance) reads that step from here instead of walking to it.
+            s.park(page, doc_index)
+            page = None
     finally:
         if page is not None:
             close_quietly(page)
@@ -446,26 +452,41 @@ def guidance(s: ProbeSession) -> dict[str, Any]:
         choice = evaluate_steady(page, _CHOICE_JS, s.settings.applicant_type)
         if not choice or not choice["options"]:
             return {"choice": None, "step": s.scenario.steps[0].name}
+        options = choice["options"][:4]
+        proposed = next((o for o in options if o["value"] == choice.get("selected")), None)
         lists: dict[str, list[str]] = {}
-        # The option the portal proposes goes last: the form is left as the portal had it.
-        options = sorted(choice["options"][:4], key=lambda o: o["value"] == choice.get("selected"))
-        for number, option in enumerate(options):
-            if number:  # the first option starts from the page just opened, untouched
-                s.open_form(page)
-            _choose(page, choice, option["value"])
-            if not s.advance_to(page, doc_index):
-                lists[option["text"]] = ["(không đến được bước thành phần hồ sơ)"]
+        untouched = True  # the page just opened: the first other option starts from it
+        for option in options:
+            if option is proposed:
                 continue
-            lists[option["text"]] = _documents(page)
-            if option is options[-1] and option["value"] == choice.get("selected"):
-                # Walked with the portal's own choice and only looked at: the documents step
-                # as a fresh walk reaches it, for the next probe (esign).
+            if not untouched:
+                s.open_form(page)
+            untouched = False
+            _choose(page, choice, option["value"])
+            lists[option["text"]] = (_documents(page) if s.advance_to(page, doc_index)
+                                     else ["(không đến được bước thành phần hồ sơ)"])
+        if proposed is not None:
+            # The portal's own choice last, so that the form is left as the portal had it: the
+            # page just opened if no other option was walked, else the documents step as the
+            # last probe left it (walked with valid inputs and the portal's choices), else a
+            # walk of its own. Left there for the next probe (esign).
+            if untouched:
+                reached = s.advance_to(page, doc_index)
+            else:
+                close_quietly(page)
+                page = s.reach(doc_index)
+                reached = page is not None
+            if reached:
+                lists[proposed["text"]] = _documents(page)
                 s.park(page, doc_index)
                 parked = True
+            else:
+                lists[proposed["text"]] = ["(không đến được bước thành phần hồ sơ)"]
         return {"choice": choice["label"], "options": [o["text"] for o in choice["options"]],
-                "documents": lists, "documents_step": s.scenario.steps[doc_index].name}
+                "documents": {o["text"]: lists[o["text"]] for o in options if o["text"] in lists},
+                "documents_step": s.scenario.steps[doc_index].name}
     finally:
-        if not parked:
+        if not parked and page is not None:
             close_quietly(page)
 
 
