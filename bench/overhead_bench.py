@@ -111,6 +111,31 @@ quiet (load ~1), CPU split by process with a /proc sampler:
 Left: slow screens are slow in every walk (the replica's 6 s screens: dong-nai ~87 s,
 bo-quoc-phong ~70 s): what a citizen would wait too.
 
+ROUND 4 (session 13): where a target's CPU goes, per Playwright call. Measured with micro-loops
+on the lab form (CPU of the bench's whole process tree, sandbox excluded, 20 repeats):
+a plain navigation ~50 ms; the first locator call on a new document +27 ms (Playwright
+installs its selector engine in that document's utility world); a locator's ``evaluate`` /
+``evaluate_all`` +12 ms more the first time (the same engine again, in the page's own world);
+a new browser context ~110 ms; a picture with Playwright's ``mask`` ~110 ms, ~40 without.
+The full replica with 4 workers kept the 2 cores ~87 % busy: CPU, not waiting, was the limit.
+  * fields read by one plain ``page.evaluate`` per step (engine.journey.fields_state: the
+    get_by_label rule in the page's script, Playwright's locator for whatever it does not
+    find; tests/test_fields_state.py holds it to Playwright's answer): per target 5,27 → 5,07 s,
+    CPU 5,47 → 5,27 s (first cut, ``evaluate_all`` on the union), then 4,70 s; main journey /
+    script 1,27 → 1,17.
+  * pictures masked by one script of our own (boxes in the top layer, removed after) instead
+    of Playwright's ``mask`` overlay: 4,75 → 4,56 s, CPU 5,47 → 5,27 s; journey/script 1,22 → 1,15.
+  * ``--renderer-process-limit=1``: 50 → 28 renderer processes for 5 targets; 4,70 → 4,47 s,
+    CPU 5,41 → 5,15 s. (``--disable-gpu``, no back-forward cache, no paint holding, V8 flags:
+    no measurable change.)
+  * guidance reads the portal's own applicant choice at the documents step where
+    required_fields left it (8 → 4 page loads): 4,48 → 4,02 s, CPU 5,08 → 4,76 s.
+  * ``dvc-conformance run`` defaults to two workers per core (a worker waits for portals much
+    of the time): the first 40 units, 2 workers 313 s, 4 workers 206 s.
+Left: the main journey's picture of the form (~50 ms) and page snapshots (~4 ms each) are
+what keeps the journey above the bare script (evidence the script does not keep); a phone's
+own context (~110 ms each, two per target) is what emulating a phone costs.
+
 What is compared, on the embedded sandbox (its own process, loopback only), one browser,
 one sign-in at the identity provider shared by both sides:
 

@@ -1,4 +1,4 @@
-"""Benchmark: wall time and peak memory of a run of N targets with 1 and 2 workers.
+"""Benchmark: wall time, CPU and peak memory of a run of N targets with 1, 2, … workers.
 
 For each size N (``--sizes 10,40,all``) the first N targets of the scenarios (in file order,
 then target order) — with ``--units``, every target of the first N units in the letter's order
@@ -11,9 +11,12 @@ embedded sandbox started here (``--sandbox-set``: ``lab``, ``replica``, ``all``)
 Printed per (N, workers): wall time, seconds per target, peak memory of the pytest process
 tree (pytest, xdist workers, Playwright drivers, every Chromium process), as the sum of RSS
 and, where the kernel gives it, the sum of PSS (RSS counts the pages Chromium's processes
-share once per process; PSS splits them, so it is the closer figure of what the run takes);
-then the ratio 2 workers / 1 worker. Memory is sampled every ``--sample-s`` seconds (psutil
-when installed, else /proc).
+share once per process; PSS splits them, so it is the closer figure of what the run takes),
+how busy the machine's cores were during the run (/proc/stat, the sandbox and anything else
+included: near 100 % on a quiet machine means more workers cannot help, less CPU per target
+can); then each worker count's
+ratio to 1 worker. Memory is sampled every ``--sample-s`` seconds (psutil when installed, else
+/proc).
 
     python bench/replica_bench.py [--scenarios sandbox/scenarios/2.000635.yaml] [--sandbox-set lab]
                                   [--sizes 10,40,all] [--workers 1,2] [--criteria a,b] [--budget-s 1800]
@@ -146,6 +149,18 @@ class PeakSampler(threading.Thread):
             self.done.wait(self.every_s)
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine since boot (/proc/stat; zeros elsewhere):
+    how busy the cores were during a run tells whether more workers could still help."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return sum(values[:8]) - idle, sum(values[:8])
+
+
 # --------------------------------------------------------------------------- targets
 
 
@@ -214,7 +229,7 @@ def run_once(scenarios: Path, run_dir: Path, workers: int, args, urls_file: Path
     environ = dict(os.environ, **{SANDBOX_URLS_VARIABLE: str(urls_file)})
     log = run_dir.with_suffix(".log")
     run_dir.parent.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
+    started, ticks_before = time.monotonic(), machine_ticks()
     with open(log, "w", encoding="utf-8") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=environ, stdout=out, stderr=subprocess.STDOUT)
         sampler = PeakSampler(process.pid, args.sample_s)
@@ -228,10 +243,12 @@ def run_once(scenarios: Path, run_dir: Path, workers: int, args, urls_file: Path
             sampler.done.set()
             sampler.join()
     wall = time.monotonic() - started
+    busy, total = (after - before for after, before in zip(machine_ticks(), ticks_before))
     results = run_dir / "results.jsonl"
     items = sum(1 for _ in results.open(encoding="utf-8")) if results.exists() else 0
     return {"code": code, "wall_s": wall, "peak_rss": sampler.peak_rss, "peak_pss": sampler.peak_pss,
-            "samples": sampler.samples, "items": items, "log": log}
+            "samples": sampler.samples, "items": items, "log": log,
+            "busy": busy / total if total else None}
 
 
 # --------------------------------------------------------------------------- the bench
@@ -287,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Sandbox sẵn sàng sau {time.monotonic() - t0:.1f} s.")
         print(f"{'đơn vị' if args.units else 'N':>6} {'mục tiêu':>8} {'luồng':>5} {'thời gian (s)':>13} "
               f"{'s/mục tiêu':>11} {'s/đơn vị':>9} {'RSS đỉnh (MB)':>14} {'PSS đỉnh (MB)':>14} {'mục':>5} "
-              f"{'mã thoát':>8}")
+              f"{'mã thoát':>8} {'máy bận':>7}")
         rows: dict[tuple[int, int], dict] = {}
         per_target_estimate = None
         for k, n in enumerate(sizes):
@@ -307,17 +324,20 @@ def main(argv: list[str] | None = None) -> int:
                 pss = f"{row['peak_pss'] / 2**20:14.0f}" if row["peak_pss"] is not None else f"{'–':>14}"
                 print(f"{n:>6} {n_targets:>8} {workers:>5} {row['wall_s']:>13.1f} {row['wall_s'] / n_targets:>11.2f} "
                       f"{row['wall_s'] / n_units:>9.2f} {row['peak_rss'] / 2**20:>14.0f} {pss} {row['items']:>5} "
-                      f"{row['code']:>8}", flush=True)
+                      f"{row['code']:>8} "
+                      + (f"{row['busy']:>6.0%}" if row["busy"] is not None else f"{'–':>7}"), flush=True)
                 if row["code"] not in (0, 1):
                     tail = row["log"].read_text(encoding="utf-8", errors="replace")[-1500:]
                     print(f"     lần chạy lỗi (mã {row['code']}), cuối nhật ký {row['log']}:\n{tail}")
-        if 1 in worker_counts and 2 in worker_counts:
-            print("Tỉ lệ 2 luồng / 1 luồng (thời gian; RSS đỉnh):")
+        if 1 in worker_counts and len(worker_counts) > 1:
+            print("Tỉ lệ so với 1 luồng (thời gian; RSS đỉnh):")
             for n in sizes:
-                one, two = rows.get((n, 1)), rows.get((n, 2))
-                if one and two:
-                    print(f"  N={n:<4} thời gian {two['wall_s'] / one['wall_s']:.2f}; "
-                          f"bộ nhớ {two['peak_rss'] / max(1, one['peak_rss']):.2f}")
+                one = rows.get((n, 1))
+                for workers in (w for w in worker_counts if w != 1):
+                    other = rows.get((n, workers))
+                    if one and other:
+                        print(f"  N={n:<4} {workers} luồng: thời gian {other['wall_s'] / one['wall_s']:.2f}; "
+                              f"bộ nhớ {other['peak_rss'] / max(1, one['peak_rss']):.2f}")
         print(f"Tổng thời gian: {time.monotonic() - t0:.1f} s.")
     finally:
         sandbox.stop()
