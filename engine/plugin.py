@@ -465,9 +465,15 @@ class VerdictFailure(Exception):
 
 def _personal_texts(citizen: dict[str, str]) -> tuple[str, ...]:
     """What a screenshot masks besides the form fields: any text with the citizen's name, ID
-    number, phone, email or address."""
-    return tuple(citizen[key] for key in ("HoVaTen", "SoDinhDanh", "SoDienThoai", "ThuDienTu", "ThuongTru")
-                 if citizen.get(key))
+    number, phone, email or address, or the birthday in the ways pages write it (15/02/1990,
+    15/2/1990, 15-02-1990, 1990-02-15)."""
+    texts = [citizen[key] for key in ("HoVaTen", "SoDinhDanh", "SoDienThoai", "ThuDienTu", "ThuongTru")
+             if citizen.get(key)]
+    born = citizen.get("NgayThangNamSinh", "")
+    if len(born) == 8 and born.isdigit():
+        y, m, d = born[:4], born[4:6], born[6:]
+        texts += [f"{d}/{m}/{y}", f"{int(d)}/{int(m)}/{y}", f"{d}-{m}-{y}", f"{y}-{m}-{d}"]
+    return tuple(dict.fromkeys(texts))
 
 
 # ----------------------------------------------------------------------------- browser fixtures

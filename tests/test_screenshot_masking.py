@@ -89,3 +89,10 @@ def test_the_page_is_left_as_it_was(page, tmp_path):
     assert page.evaluate("document.documentElement.lastElementChild.tagName") == "BODY"
     assert page.evaluate("document.getElementById('dialog').open") is True
     assert (tmp_path / "shot.png").stat().st_size > 1000
+
+
+def test_the_citizens_birthday_is_masked_as_pages_write_it():
+    from engine.plugin import _personal_texts
+    texts = _personal_texts({"HoVaTen": NAME, "SoDinhDanh": ID_NUMBER, "NgayThangNamSinh": "19900215"})
+    assert {NAME, ID_NUMBER, "15/02/1990", "15/2/1990", "15-02-1990", "1990-02-15"} <= set(texts)
+    assert len(texts) == len(set(texts))
