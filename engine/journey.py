@@ -446,15 +446,8 @@ class Journey:
     def _read_form_values(self) -> None:
         """What the portal put in the first screen's fields (the autofill check's evidence)."""
         ev, scenario = self.evidence, self.ctx.scenario
-        specs = {f: scenario.fields[f] for f in scenario.steps[0].fields}
-        states = fields_state(self.page, specs)
-        missing = {f: spec for f, spec in specs.items() if states[f] is None}
-        if missing:  # the form is there; a field a script still draws gets a moment
-            try:
-                field_locator(self.page, next(iter(missing.values()))).wait_for(state="attached", timeout=3000)
-                states.update(fields_state(self.page, missing))
-            except (PlaywrightError, PlaywrightTimeout):
-                pass
+        # The form is there; a field a script still draws gets a moment.
+        states = fields_state_patiently(self.page, {f: scenario.fields[f] for f in scenario.steps[0].fields})
         for field_id, state in states.items():
             ev.form_values[field_id] = state["value"] if state else None
             ev.form_readonly[field_id] = bool(state and state["locked"])
@@ -506,12 +499,8 @@ class Journey:
         if missing and not set(missing) <= self.absent_fields.get(step.name, set()):
             # The screen is shown (its heading was awaited), but one still being drawn (a slow
             # portal, a script) gets a moment before its fields are declared missing.
-            try:
-                field_locator(page, scenario.fields[missing[0]]).wait_for(state="attached", timeout=3000)
-                states.update(fields_state(page, {f: scenario.fields[f] for f in missing}))
-                missing = [f for f in wanted if states[f] is None]
-            except (PlaywrightError, PlaywrightTimeout):
-                pass
+            states.update(fields_state_patiently(page, {f: scenario.fields[f] for f in missing}))
+            missing = [f for f in wanted if states[f] is None]
             self.absent_fields.setdefault(step.name, set()).update(missing)
         if missing:
             self._fill_in_a_declaration(page, step, missing)
@@ -705,6 +694,21 @@ def fields_state(page: Page, specs: dict[str, FieldSpec]) -> dict[str, dict[str,
     states: dict[str, dict[str, Any] | None] = {}
     for (field_id, spec), state in zip(specs.items(), read):
         states[field_id] = state if "tag" in state else _located_field_state(page, spec)
+    return states
+
+
+def fields_state_patiently(page: Page, specs: dict[str, FieldSpec], wait_ms: int = 3000
+                           ) -> dict[str, dict[str, Any] | None]:
+    """``fields_state``, giving the fields not there yet one moment (the first of them up to
+    ``wait_ms``) to be drawn by a script before they are read again."""
+    states = fields_state(page, specs)
+    missing = {f: spec for f, spec in specs.items() if states[f] is None}
+    if missing:
+        try:
+            field_locator(page, next(iter(missing.values()))).wait_for(state="attached", timeout=wait_ms)
+            states.update(fields_state(page, missing))
+        except (PlaywrightError, PlaywrightTimeout):
+            pass
     return states
 
 

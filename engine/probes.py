@@ -311,14 +311,11 @@ class ProbeSession:
         return field_locator(page, self.scenario.fields[field_id])
 
     def field_state(self, page: Page, field_id: str) -> dict[str, Any] | None:
-        """The walk's read of a field (engine.journey.field_state: tag, locked, value), after
-        up to 3 s for it to appear (a screen just reloaded); None when it does not."""
-        from engine.journey import field_state
-        try:
-            self.locator(page, field_id).wait_for(state="attached", timeout=3000)
-        except (PlaywrightError, PlaywrightTimeout):
-            return None
-        return field_state(page, self.scenario.fields[field_id])
+        """The walk's read of a field (engine.journey.fields_state: tag, locked, value, validity),
+        given up to 3 s to appear (a screen just reloaded); None when it does not."""
+        from engine.journey import fields_state_patiently
+        spec = self.scenario.fields[field_id]
+        return fields_state_patiently(page, {field_id: spec})[field_id]
 
     def read_value(self, page: Page, field_id: str) -> str | None:
         state = self.field_state(page, field_id)
