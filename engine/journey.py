@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Error as PlaywrightError, Page, TimeoutError as PlaywrightTimeout
 
+from engine import direct
 from engine.browser import close_quietly, evidence_screenshot
 from engine.config import Environment
 from engine.observe import PageObservation, observe
@@ -141,15 +142,24 @@ def run_action(page: Page, action: Action, values: dict[str, Any]) -> None:
     if kind == "goto":
         page.goto(fill_template(value, values), wait_until="load")
     elif kind == "click":
-        clickable(page, fill_template(value, values)).click()
+        direct.click(page, fill_template(value, values))
     elif kind == "fill":
-        page.get_by_label(fill_template(value["label"], values), exact=True).first.fill(
-            fill_template(value["value"], values))
+        direct.fill(page, FieldSpec(id="_", label=fill_template(value["label"], values)),
+                    fill_template(value["value"], values))
     elif kind == "select":
         label = fill_template(value["label"], values)
         select = page.get_by_label(label, exact=True).first
         option = fill_template(value.get("option") or "", values)
-        if option:
+        spec = FieldSpec(id="_", label=label)
+        offered = "unsure"
+        if option:  # the page's script tells first; only an unsure answer asks Playwright
+            offered = direct.wait_answer(page, [{"option": {"field": {"label": label, "selector": ""},
+                                                            "label": option}}], OPTION_WAIT_MS)
+        if offered == "yes":
+            direct.select(page, spec, option)
+        elif offered == "no":
+            raise PlaywrightError(f"không có lựa chọn “{option}” trong danh sách “{label}”")
+        elif option:
             # A list filled by a script gets a moment for the choice to come; a choice the
             # portal does not offer (a unit with no online service) is said at once, rather
             # than after the whole navigation timeout.
@@ -160,8 +170,8 @@ def run_action(page: Page, action: Action, values: dict[str, Any]) -> None:
             except PlaywrightTimeout:
                 raise PlaywrightError(f"không có lựa chọn “{option}” trong danh sách “{label}”") from None
             select.select_option(label=option)
-        else:  # no preference declared: the first real choice, as an inspector would
-            first = select.locator("option:not([value=''])").first.get_attribute("value")
+        elif not direct.select_first(page, spec):  # no preference declared: the first real choice,
+            first = select.locator("option:not([value=''])").first.get_attribute("value")  # as an inspector would
             select.select_option(value=first)
     elif kind == "wait_for_text":
         page.get_by_text(fill_template(value, values)).first.wait_for()
@@ -289,10 +299,7 @@ class Journey:
         first_step = self.ctx.scenario.steps[0]
         fields = [self.ctx.scenario.fields[f] for f in first_step.fields] or list(self.ctx.scenario.fields.values())[:1]
         for spec in fields[:1]:
-            try:
-                return field_locator(self.page, spec).count() > 0
-            except PlaywrightError:
-                return False
+            return field_state(self.page, spec) is not None
         return False
 
     # ------------------------------------------------------------------ phases
@@ -466,10 +473,11 @@ class Journey:
                     return
                 following = scenario.steps[index + 1] if index + 1 < len(scenario.steps) else None
                 started = time.monotonic()
-                clickable(page, step.next).click()
+                direct.click(page, step.next)
                 if following is not None:
-                    page.get_by_role("heading", name=following.heading).first.wait_for(
-                        timeout=self.ctx.target.thresholds.navigation_timeout_s * 1000)
+                    direct.wait_for(page, [direct.heading(following.heading)],
+                                    self.ctx.target.thresholds.navigation_timeout_s * 1000,
+                                    fallback=page.get_by_role("heading", name=following.heading).first)
                 else:
                     page.wait_for_load_state("load")
                 record.elapsed_s = round(time.monotonic() - started, 3)
@@ -524,7 +532,10 @@ class Journey:
         """A portal may ask for more documents than the procedure lists (a copy of the ID card,
         say): the citizen attaches something to each required, empty file input so the walk goes
         on; the checks judge the request itself from the screen (no_redundant_documents)."""
-        uploads = page.locator("input[type=file][required]:not([disabled])")
+        required_uploads = "input[type=file][required]:not([disabled])"
+        if direct.empty_visible(page, required_uploads) == 0:
+            return  # the common case, told by a plain script (no selector engine in this page)
+        uploads = page.locator(required_uploads)
         for i in range(uploads.count()):
             upload = uploads.nth(i)
             try:
@@ -567,13 +578,12 @@ class Journey:
         """Type, choose or attach ``value``; a field the portal locked is left as it is."""
         if state["locked"]:
             return
-        locator = field_locator(page, spec)
         if spec.kind == "file":
-            locator.set_input_files(self.upload_file(value))
+            field_locator(page, spec).set_input_files(self.upload_file(value))
         elif state["tag"] == "SELECT":
-            locator.select_option(label=value)
+            direct.select(page, spec, value)
         else:
-            locator.fill(value)
+            direct.fill(page, spec, value)
 
     def _messages(self) -> list[str]:
         try:
@@ -591,14 +601,15 @@ class Journey:
                 route.fulfill(status=200, content_type="text/html; charset=utf-8", body=DRY_RUN_PAGE)
             page.route(scenario.submit_request, intercept)
         started = time.monotonic()
-        clickable(page, button).click()
+        direct.click(page, button)
         page.wait_for_load_state("load")
         if not ev.submission["intercepted"]:
             # A single-page form submits with fetch and writes the outcome into the same page:
             # wait for its success text or an error, not only for a page load.
             outcome_shown = page.get_by_text(scenario.success_text).or_(page.locator("[role=alert]"))
             try:
-                outcome_shown.first.wait_for(timeout=self.ctx.target.thresholds.navigation_timeout_s * 1000)
+                direct.wait_for(page, [{"text": scenario.success_text}, {"css": "[role=alert]"}],
+                                self.ctx.target.thresholds.navigation_timeout_s * 1000, fallback=outcome_shown.first)
             except (PlaywrightError, PlaywrightTimeout):
                 pass  # judged below from what the page shows
         record.elapsed_s = round(time.monotonic() - started, 3)
@@ -633,8 +644,7 @@ _FIELD_STATE_JS = "els => els.map(" + _DESCRIBE_FIELD_JS + ")"
 # control) its <label>s; their text without script and style, whitespace collapsed, equals
 # the field's label; open shadow roots included, the first match in document order. A field
 # given by a CSS selector: the first element matching it.
-_FIELDS_STATE_JS = r"""wanted => {
-  const describe = """ + _DESCRIBE_FIELD_JS + r""";
+_FIND_FIELDS_JS = r"""wanted => {
   const norm = t => (t || '').replace(/[\u200b\u00ad]/g, '').trim().replace(/\s+/g, ' ');
   const textOf = e => {
     if (['SCRIPT', 'NOSCRIPT', 'STYLE'].includes(e.nodeName)) return '';
@@ -672,8 +682,11 @@ _FIELDS_STATE_JS = r"""wanted => {
     }
   };
   visit(document);
-  return found.map((e, i) => e ? describe(e) : {unknown: !!wanted[i].selector && !asked[i].selector});
+  // null: not found; {unknown: true}: a selector that is not CSS (Playwright's to find)
+  return found.map((e, i) => e || (!!wanted[i].selector && !asked[i].selector ? {unknown: true} : null));
 }"""
+_FIELDS_STATE_JS = ("wanted => (" + _FIND_FIELDS_JS + ")(wanted).map(e => e === null ? {} : e.unknown ? e : ("
+                    + _DESCRIBE_FIELD_JS + ")(e))")
 
 
 def fields_state(page: Page, specs: dict[str, FieldSpec]) -> dict[str, dict[str, Any] | None]:

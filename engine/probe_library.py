@@ -15,6 +15,7 @@ from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError, Page, TimeoutError as PlaywrightTimeout
 
+from engine import direct
 from engine.browser import close_quietly
 from engine.journey import fields_state, settle
 from engine.observe import LABEL_OF_JS, evaluate_steady, observe
@@ -115,7 +116,7 @@ class _ContactStep:
         if self.moved_on or not s.on_step(page, index):
             self._back_to_step()
         for field_id in self.battery:
-            s.locator(page, field_id).fill(typed.get(field_id, _scenario_value(s, index, field_id)))
+            direct.fill(page, s.scenario.fields[field_id], typed.get(field_id, _scenario_value(s, index, field_id)))
         refused = {}
         for field_id, state in fields_state(page, {f: s.scenario.fields[f] for f in typed}).items():
             # The browser refuses to send the form: no need to press the button.
@@ -229,7 +230,7 @@ def identity_crosscheck(s: ProbeSession) -> dict[str, Any]:
         s.fill_step(page, 0, skip=tuple(editable))
         for f in editable:
             value = others.get(f) or others.get(s.scenario.fields[f].expect or "", "")
-            s.locator(page, f).fill(value)
+            direct.fill(page, s.scenario.fields[f], value)
             result["changed"][f] = value
         outcome = s.attempt_next(page, 0, watch=tuple(editable))
         result.update(advanced=outcome["advanced"], messages=outcome["messages"],
@@ -238,7 +239,7 @@ def identity_crosscheck(s: ProbeSession) -> dict[str, Any]:
         s.open_form(page)
         for f in editable:
             if s.is_editable(page, f) and original.get(f):
-                s.locator(page, f).fill(original[f])
+                direct.fill(page, s.scenario.fields[f], original[f])
         s.fill_step(page, 0)
         advanced, _ = s.press_next(page, 0)
         if advanced:
@@ -297,14 +298,14 @@ def required_fields(s: ProbeSession) -> dict[str, Any]:
                 # asked again: nothing to test then.
                 from engine.phrases import fill_template
                 name = fill_template(s.scenario.steps[index].fill[field_id], s.values).rsplit("/", 1)[-1]
-                if name and name in page.locator("body").inner_text():
+                if name and name in page.evaluate("document.body.innerText"):
                     out[what] = {"label": s.scenario.fields[field_id].label or field_id,
                                  "step": s.scenario.steps[index].name,
                                  "skipped": f"cổng đã lưu tệp “{name}” tải lên từ lần trước"}
                     continue
             s.fill_step(page, index, skip=(field_id,))
             if what == "field":
-                s.locator(page, field_id).fill("")
+                direct.fill(page, s.scenario.fields[field_id], "")
             outcome = s.attempt_next(page, index, watch=(field_id,))
             at = index + 1 if outcome["advanced"] else index
             out[what] = {"label": s.scenario.fields[field_id].label or field_id,
@@ -348,7 +349,7 @@ def draft_persistence(s: ProbeSession) -> dict[str, Any]:
         return {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
     parked = False
     try:
-        if s.locator(page, field_id).count() == 0:
+        if fields_state(page, {field_id: s.scenario.fields[field_id]})[field_id] is None:
             # Not on this portal's screen (e.g. no e-form: the request is an uploaded declaration).
             # The citizen's phone number is typed on every portal: try the draft with it.
             contact = _contact_field(s)
@@ -360,7 +361,7 @@ def draft_persistence(s: ProbeSession) -> dict[str, Any]:
             if not s.advance_to(page, index):
                 return {"error": f"không đến được bước “{s.scenario.steps[index].name}”"}
         s.fill_step(page, index, skip=(field_id,))
-        s.locator(page, field_id).fill(marker)
+        direct.fill(page, s.scenario.fields[field_id], marker)
         page.wait_for_timeout(300)  # autosaves usually follow the input event
         url = page.url
         page.reload(wait_until="load")
@@ -374,20 +375,22 @@ def draft_persistence(s: ProbeSession) -> dict[str, Any]:
                 return {"error": f"không trở lại được bước “{s.scenario.steps[index].name}” sau khi tải lại trang",
                         "after_reload": after_reload, "kept_on_reload": False}
         s.fill_step(page, index, skip=(field_id,))
-        s.locator(page, field_id).fill(marker)
+        direct.fill(page, s.scenario.fields[field_id], marker)
         outcome = s.attempt_next(page, index)
         if not outcome["advanced"]:
             return {"error": f"không chuyển được sang bước sau bước “{s.scenario.steps[index].name}”",
                     "messages": outcome["messages"]}
         back_button = clickable(page, s.scenario.back)
         used = "nút “" + s.scenario.back + "”"
-        if back_button.count():
-            back_button.click(timeout=s.timeout_ms)
+        if direct.shows(page, [{"control": s.scenario.back}], fallback=back_button):
+            direct.click(page, s.scenario.back, s.timeout_ms)
         else:
             page.go_back(wait_until="load")
             used = "nút quay lại của trình duyệt"
+        heading = s.scenario.steps[index].heading
         try:
-            page.get_by_role("heading", name=s.scenario.steps[index].heading).first.wait_for(timeout=s.timeout_ms)
+            direct.wait_for(page, [direct.heading(heading)], s.timeout_ms,
+                            fallback=page.get_by_role("heading", name=heading).first)
         except (PlaywrightError, PlaywrightTimeout):
             pass
         _settle(page)
@@ -662,14 +665,14 @@ def repeats(s: ProbeSession) -> dict[str, Any]:
                                  "messages": s.messages(page), "server_errors": errors[:3]})
                 continue
             started = time.monotonic()
-            clickable(page, submit).click(timeout=s.timeout_ms)
+            direct.click(page, submit, s.timeout_ms)
             page.wait_for_load_state("load")
             # A single-page form submits with fetch and writes the outcome into the same page
             # later: wait for its success text or an error, as the main walk does; reading the
             # page at once raced the portal's answer (a success read as a failure).
             try:
-                page.get_by_text(s.scenario.success_text).or_(page.locator("[role=alert]")).first.wait_for(
-                    timeout=s.timeout_ms)
+                direct.wait_for(page, [{"text": s.scenario.success_text}, {"css": "[role=alert]"}], s.timeout_ms,
+                                fallback=page.get_by_text(s.scenario.success_text).or_(page.locator("[role=alert]")).first)
             except (PlaywrightError, PlaywrightTimeout):
                 pass  # judged below from what the page shows
             timings[s.scenario.steps[last].name] = round(time.monotonic() - started, 3)
@@ -701,9 +704,9 @@ def privacy(s: ProbeSession) -> dict[str, Any]:
     try:
         url = s.fill(s.settings.lookup_page)
         page.goto(url, wait_until="load")
-        page.get_by_label(s.settings.lookup_field, exact=True).first.fill(code)
-        from engine.journey import clickable
-        clickable(page, s.settings.lookup_button).click()
+        from engine.scenario import FieldSpec
+        direct.fill(page, FieldSpec("lookup", s.settings.lookup_field), code)
+        direct.click(page, s.settings.lookup_button)
         _settle(page)
         seen = observe(page)
         shown = [key for key in ("HoVaTen", "SoDinhDanh", "SoDienThoai", "ThuongTru")
@@ -730,9 +733,9 @@ def identity_account(s: ProbeSession) -> dict[str, Any]:
         else:
             page.goto(s.fill(s.settings.login_home), wait_until="load")
             link = clickable(page, s.settings.login_link)
-            if not link.count():
+            if not direct.shows(page, [{"control": s.settings.login_link}], fallback=link):
                 return {"found": False, "home": page.url}
-            link.click()
+            direct.click(page, s.settings.login_link)
             page.wait_for_load_state("load")
             found_by = f"liên kết “{s.settings.login_link}” trên trang chủ"
         _settle(page)
@@ -787,8 +790,10 @@ def after_submission(s: ProbeSession) -> dict[str, Any]:
         store_url = s.fill(s.settings.data_store)
         page.goto(store_url, wait_until="load")
         _settle(page)
-        entry = page.locator("article, li, tr, .card").filter(has_text=code)
-        text = entry.last.inner_text() if entry.count() else ""
+        text = direct.last_text_holding(page, "article, li, tr, .card", code)
+        if text is None:  # the page could not be read by a plain script: Playwright reads it
+            entry = page.locator("article, li, tr, .card").filter(has_text=code)
+            text = entry.last.inner_text() if entry.count() else ""
         lowered = text.lower()
         out["store"] = {"url": page.url, "entry_found": bool(text), "entry": text[:300],
                         "signed": bool(text) and "đã ký số" in lowered and "chưa ký số" not in lowered,

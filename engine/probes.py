@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from playwright.sync_api import Error as PlaywrightError, Page, TimeoutError as PlaywrightTimeout
 
+from engine import direct
 from engine.browser import close_quietly
 
 if TYPE_CHECKING:
@@ -179,12 +180,13 @@ class ProbeSession:
         navigation pending, and the next navigation of the page then races it."""
         from engine.journey import clickable
         button = clickable(page, self.scenario.back)
+        heading = self.scenario.steps[to_index].heading
         try:
-            if not button.count():
+            if not direct.shows(page, [{"control": self.scenario.back}], fallback=button):
                 return False
-            button.click(timeout=self.timeout_ms)
-            page.get_by_role("heading", name=self.scenario.steps[to_index].heading).first.wait_for(
-                timeout=self.timeout_ms)
+            direct.click(page, self.scenario.back, self.timeout_ms)
+            direct.wait_for(page, [direct.heading(heading)], self.timeout_ms,
+                            fallback=page.get_by_role("heading", name=heading).first)
             return True
         except (PlaywrightError, PlaywrightTimeout):
             return False
@@ -270,14 +272,14 @@ class ProbeSession:
         as the walk does: a slow portal is slow in the probes too). Returns the elapsed seconds."""
         step = self.scenario.steps[index]
         following = self.scenario.steps[index + 1] if index + 1 < len(self.scenario.steps) else None
-        from engine.journey import clickable
         started = time.monotonic()
-        clickable(page, step.next).click(timeout=self.timeout_ms)  # it waits for the navigation it starts
+        direct.click(page, step.next, self.timeout_ms)
         if following is None:
             page.wait_for_load_state("load")
             return True, time.monotonic() - started
         try:
-            page.get_by_role("heading", name=following.heading).first.wait_for(timeout=self.timeout_ms)
+            direct.wait_for(page, [direct.heading(following.heading)], self.timeout_ms,
+                            fallback=page.get_by_role("heading", name=following.heading).first)
             return True, time.monotonic() - started
         except (PlaywrightError, PlaywrightTimeout):
             return False, time.monotonic() - started
@@ -342,13 +344,12 @@ class ProbeSession:
         error appears (by a field or in a summary), or the browser's constraint validation of a
         watched field fails. Returns plain data: advanced, messages, invalid (field ids),
         elapsed_s."""
-        from engine.journey import clickable
         invalid = {f: v["message"] for f in watch if not (v := self.validity(page, f))["valid"]}
         step = self.scenario.steps[index]
         following = self.scenario.steps[index + 1] if index + 1 < len(self.scenario.steps) else None
         mark_present_errors(page)
         started = time.monotonic()
-        clickable(page, step.next).click(timeout=self.timeout_ms)
+        direct.click(page, step.next, self.timeout_ms)
         advanced = False
         if following is not None:
             heading = page.get_by_role("heading", name=following.heading)
@@ -357,12 +358,13 @@ class ProbeSession:
             # next step or a message, as a citizen would.
             wait_ms = 1500 if invalid else min(self.timeout_ms, 10_000)
             try:
-                heading.or_(errors).first.wait_for(state="visible", timeout=wait_ms)
+                direct.wait_for(page, [direct.heading(following.heading), {"unmarked_errors": list(ERROR_PLACES)}],
+                                wait_ms, fallback=heading.or_(errors).first)
             except (PlaywrightError, PlaywrightTimeout):
                 pass
             try:
                 page.wait_for_load_state("load", timeout=wait_ms)
-                advanced = heading.count() > 0
+                advanced = direct.shows(page, [direct.heading(following.heading)], fallback=heading)
             except (PlaywrightError, PlaywrightTimeout):
                 advanced = False
         else:
@@ -387,10 +389,7 @@ class ProbeSession:
 
     def on_step(self, page: Page, index: int) -> bool:
         heading = self.scenario.steps[index].heading
-        try:
-            return page.get_by_role("heading", name=heading).count() > 0
-        except PlaywrightError:
-            return False
+        return direct.shows(page, [direct.heading(heading)], fallback=page.get_by_role("heading", name=heading))
 
 
 def run_probes(journey: "Journey", names: set[str]) -> None:
