@@ -136,7 +136,27 @@ Left: the main journey's picture of the form (~50 ms) and page snapshots (~4 ms 
 what keeps the journey above the bare script (evidence the script does not keep); a phone's
 own context (~110 ms each, two per target) is what emulating a phone costs.
 
-What is compared, on the embedded sandbox (its own process, loopback only), one browser,
+ROUND 5 (session 14): Playwright's selector engine, once per document. A per-process CPU sampler
+(/proc) over a full replica run with 4 workers: renderers 38 %, browser process 23 %, GPU
+process 12 %, Playwright's node driver 11 %, the tool's Python 8 %, sandbox 4 %. Micro-loops on
+two sandbox pages, CPU per navigation: a plain ``goto`` ~45 ms; with one locator call on the new
+document ~70 ms (renderer +16, browser +6, driver +2: Playwright's injected script, sent and
+run in each new document); ``wait_for_function`` the same; a ``page.evaluate`` +4 ms;
+``page.mouse.click`` +1.5 ms. Launch flags (--disable-gpu, --disable-gpu-compositing,
+--in-process-gpu, no site isolation) changed nothing. A lab target walks 39 documents, and 33
+of them got a locator call, mostly to find a button or a heading by its name, type into a
+field and wait for the next screen.
+  * engine/direct.py: those actions by one plain page script (Playwright's rules for the plain
+    case: role and name, actionability, fill's focus + select + insertText, select_option's
+    events, a click's navigation awaited until it commits), Playwright's locator wherever the
+    script is not sure (tests/test_direct.py holds both to the same answers). Documents with
+    Playwright's engine: 33 -> 8 per lab target (file inputs, the login, two list choices).
+    ``--compare`` against the last commit, 4 alternated rounds each, same 21 verdicts: per
+    target 4,82 -> 3,90 s (0,81), CPU 5,25 -> 4,48 s (0,85); main journey / hand-written script
+    1,18 -> 0,97 (the script itself uses Playwright's locators, so the tool now costs less per
+    action than the script; what it adds, a snapshot per screen and the masked form picture,
+    is smaller than that).
+ (its own process, loopback only), one browser,
 one sign-in at the identity provider shared by both sides:
 
 * ``script``: a hand-written sync-Playwright script of the main journey only: a new

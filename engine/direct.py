@@ -53,7 +53,7 @@ _LIB = r"""
   const parentOf = e => e.parentElement || (e.getRootNode() instanceof ShadowRoot ? e.getRootNode().host : null);
   const hiddenForAria = e => {
     if (!e.checkVisibility({visibilityProperty: true})) return true;
-    for (let n = e; n; n = parentOf(n)) if (n.getAttribute('aria-hidden') === 'true') return true;
+    for (let n = e; n; n = parentOf(n)) if ((n.getAttribute('aria-hidden') || '').toLowerCase() === 'true') return true;
     return false;
   };
   const hasBox = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
@@ -62,30 +62,50 @@ _LIB = r"""
     const c = getComputedStyle(e, p).content;
     return c && c !== 'none' && c !== 'normal' && c !== '""' && c !== "''";
   });
-  // The name is surely the text: no part of it is named another way.
+  // The name is surely the text as written: no part of it is named another way, hidden, or
+  // set apart by a line break or a block (Playwright puts spaces there).
   const COMPLEX_INSIDE = '[aria-label], [aria-labelledby], [aria-hidden], [hidden], [role], [title], img, svg, ' +
-                         'input, select, textarea, button, iframe, object, canvas, slot';
+                         'input, select, textarea, button, iframe, object, canvas, slot, br, wbr';
   const plainContent = e => !e.querySelector(COMPLEX_INSIDE) && !e.shadowRoot && !pseudoText(e) &&
-                            ![...e.querySelectorAll('*')].some(d => d.shadowRoot || pseudoText(d));
+    [...e.querySelectorAll('*')].every(d => {
+      const style = getComputedStyle(d);
+      return !d.shadowRoot && style.display === 'inline' && style.visibility === 'visible' && !pseudoText(d);
+    });
   // [name, sure]: the accessible name as Playwright computes it in the plain case.
   const nameOf = e => {
     if (e.hasAttribute('aria-labelledby')) return ['', false];
     const aria = e.getAttribute('aria-label');
     if (aria !== null && aria.trim()) return [norm(aria), true];
+    if (e.labels && e.labels.length) return ['', false];  // a <label> names it
     if (e.nodeName === 'INPUT') {
       if (e.type === 'image') return [norm(e.alt), e.hasAttribute('alt')];
       return [norm(e.value), e.hasAttribute('value') && e.labels.length === 0 && !e.hasAttribute('title')];
     }
     return [norm(textOf(e)), plainContent(e) && !e.hasAttribute('title')];
   };
-  const ROLES = {
-    button: 'button, input[type=button], input[type=submit], input[type=reset], input[type=image], [role=button]',
-    link: 'a[href], area[href], [role=link]',
-    heading: 'h1, h2, h3, h4, h5, h6, [role=heading]',
+  const NATIVE = {
+    button: 'button, input[type=button], input[type=submit], input[type=reset], input[type=image]',
+    link: 'a[href], area[href]',
+    heading: 'h1, h2, h3, h4, h5, h6',
   };
-  const hasRole = (e, role) => {
-    const explicit = (e.getAttribute('role') || '').trim().split(/\s+/)[0];
-    return explicit ? explicit === role : e.matches(ROLES[role]);
+  // The role attribute's first valid token wins, case aside (Playwright's rule); none or
+  // presentation on a native element may be overridden by the browser: not sure.
+  const ARIA_ROLES = new Set(('alert alertdialog application article banner blockquote button caption cell checkbox ' +
+    'code columnheader combobox complementary contentinfo definition deletion dialog directory document emphasis ' +
+    'feed figure form generic grid gridcell group heading img insertion link list listbox listitem log main mark ' +
+    'marquee math menu menubar menuitem menuitemcheckbox menuitemradio meter navigation none note option paragraph ' +
+    'presentation progressbar radio radiogroup region row rowgroup rowheader scrollbar search searchbox separator ' +
+    'slider spinbutton status strong subscript superscript switch tab table tablist tabpanel term textbox time ' +
+    'timer toolbar tooltip tree treegrid treeitem').split(' '));
+  // true, false, or null (not sure)
+  const roleIs = (e, roles) => {
+    const native = roles.some(r => e.matches(NATIVE[r]));
+    const attr = e.getAttribute('role');
+    if (attr === null) return native;
+    const explicit = attr.trim().toLowerCase().split(/\s+/).find(t => ARIA_ROLES.has(t));
+    if (explicit === undefined) return native;
+    if (explicit === 'none' || explicit === 'presentation') return native ? null : false;
+    return roles.includes(explicit);
   };
   // Elements of these roles named ``name`` (exact, or contained, case aside): {found, sure}.
   const byRole = (roles, name, exact) => {
@@ -93,8 +113,11 @@ _LIB = r"""
     let sure = true;
     const found = [];
     const single = roots().length === 1;
-    for (const e of all(roles.map(r => ROLES[r]).join(', '))) {
-      if (!roles.some(r => hasRole(e, r)) || hiddenForAria(e)) continue;
+    for (const e of all(roles.map(r => NATIVE[r]).join(', ') + ', [role]')) {
+      const is = roleIs(e, roles);
+      if (is === false) continue;
+      if (is === null || getComputedStyle(e).display === 'contents') { sure = false; continue; }
+      if (hiddenForAria(e)) continue;
       const [n, plain] = nameOf(e);
       if (!plain) { sure = false; continue; }
       if (exact ? n === wanted : n.toLowerCase().includes(lower)) found.push(e);
@@ -159,8 +182,8 @@ _WAIT_JS = "([wanted, ms]) => {" + _FIND + r"""
       if (done) return; done = true;
       if (observer) observer.disconnect(); clearInterval(poll); clearTimeout(timer); resolve(a);
     };
-    const check = () => { const a = answer(wanted, false); if (a === 'yes') finish(a); return a; };
-    if (check() === 'yes') return;
+    const check = () => { const a = answer(wanted, false); if (a !== 'no') finish(a); return a; };
+    if (check() !== 'no') return;
     observer = new MutationObserver(check);
     observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
     poll = setInterval(check, 100);
@@ -177,10 +200,11 @@ _CLICK_POINT_JS = "(name) => {" + _LIB + r"""
   const e = found[0];
   if (!e) return {why: 'absent'};
   if (!visible(e)) return {why: 'not visible'};
-  if (e.matches(':disabled') || e.closest('[aria-disabled=true]')) return {why: 'disabled'};
+  if (e.matches(':disabled') || e.closest('[aria-disabled="true" i]')) return {why: 'disabled'};
   const inView = r => r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
   if (!inView(e.getBoundingClientRect())) e.scrollIntoView({block: 'center', inline: 'center', behavior: 'instant'});
-  return new Promise(resolve => requestAnimationFrame(() => {
+  // A page that draws no frames (hidden) would keep this waiting: after a second, Playwright's.
+  return new Promise(resolve => { setTimeout(() => resolve({why: 'no frames'}), 1000); requestAnimationFrame(() => {
     const a = e.getBoundingClientRect();
     requestAnimationFrame(() => {
       const b = e.getBoundingClientRect();
@@ -210,7 +234,7 @@ _CLICK_POINT_JS = "(name) => {" + _LIB + r"""
       }
       resolve({why: 'covered'});
     });
-  }));
+  }); });
 }"""
 
 # A field made ready for typing (focused, its text selected) or a list's option chosen, the
@@ -221,11 +245,14 @@ _PREPARE_JS = r"""([spec, option]) => {
   if (!e.isConnected || !e.checkVisibility({visibilityProperty: true})) return 'not visible';
   const r = e.getBoundingClientRect();
   if (!(r.width > 0 && r.height > 0)) return 'not visible';
-  if (e.matches(':disabled') || e.readOnly) return 'locked';
+  if (e.matches(':disabled') || e.readOnly || e.closest('[aria-disabled="true" i]')) return 'locked';
   if (option !== null) {
     if (e.nodeName !== 'SELECT' || e.multiple) return 'other kind';
-    const chosen = [...e.options].find(o => option.first ? o.value !== '' : o.label === option);
+    const norm = t => (t || '').trim().replace(/\s+/g, ' ');
+    const chosen = [...e.options].find(o => option.first ? o.value !== '' : norm(o.label) === norm(option));
     if (!chosen) return 'no such option';
+    if (chosen.disabled || (chosen.parentElement && chosen.parentElement.nodeName === 'OPTGROUP' && chosen.parentElement.disabled))
+      return 'option disabled';
     if (!chosen.selected) {
       chosen.selected = true;
     }
@@ -288,8 +315,10 @@ def wait_answer(page: Page, wanted: list[dict[str, Any]], timeout_ms: float, fal
             continue
         if answer == "yes":
             return answer
-        if answer == "unsure" and fallback is not None:
-            return _fallback_wait(fallback, max(1.0, (deadline - time.monotonic()) * 1000))
+        if answer == "unsure":
+            if fallback is not None:
+                return _fallback_wait(fallback, max(1.0, (deadline - time.monotonic()) * 1000))
+            time.sleep(0.1)  # nobody else to ask: look again in a moment
     if answer == "unsure" and fallback is not None:
         return _fallback_wait(fallback, 1)  # one last look by Playwright's own rule
     return answer
@@ -358,8 +387,12 @@ def click(page: Page, name: str, timeout_ms: float | None = None) -> None:
     except PlaywrightError:
         point = {"why": "unreadable"}
     if "x" in point:
-        page.mouse.click(point["x"], point["y"])
-        _await_commit(page, 30_000 if timeout_ms is None else timeout_ms)
+        watch = _NavigationWatch(page)
+        try:
+            page.mouse.click(point["x"], point["y"])
+            _await_commit(page, watch, 30_000 if timeout_ms is None else timeout_ms)
+        finally:
+            watch.close()
         return
     from engine.journey import clickable
     kwargs = {} if timeout_ms is None else {"timeout": timeout_ms}
@@ -376,23 +409,65 @@ _PENDING_JS = r"""ms => new Promise(r => {
   let link = null;
   if (click && !click.defaultPrevented)
     for (let n = click.target; n && !link; n = n.parentElement) if (n.nodeName === 'A' && n.hasAttribute('href')) link = n;
-  const linkGoes = !!link && !link.hasAttribute('download') && here(link.target) && link.protocol !== 'javascript:' &&
+  const linkGoes = !!link && !link.hasAttribute('download') && here(link.target) && /^https?:$/.test(link.protocol) &&
                    !(link.hash && link.href.split('#')[0] === location.href.split('#')[0]);
   (window.__dvcNavigating || formGoes || linkGoes) ? setTimeout(() => r(true), ms) : r(false);
 })"""
 
 
-def _await_commit(page: Page, timeout_ms: float) -> None:
+class _NavigationWatch:
+    """The page's main-frame document requests while a click's navigation may be pending: a
+    navigation answered without a new document (a download, 204 No Content) or never asked
+    of the network (mailto:, tel:) commits nothing, and must not be waited for."""
+
+    EVENTS = ("request", "requestfinished", "requestfailed", "download")
+
+    def __init__(self, page: Page):
+        self.page, self.latest, self.answered_at, self.download = page, None, None, False
+        self.handlers = dict(zip(self.EVENTS, (self._request, self._ended, self._ended, self._download)))
+        for event, handler in self.handlers.items():
+            page.on(event, handler)
+
+    def _request(self, request) -> None:
+        try:
+            if request.is_navigation_request() and request.frame == self.page.main_frame:
+                self.latest, self.answered_at = request, None
+        except PlaywrightError:
+            pass
+
+    def _ended(self, request) -> None:
+        if request is self.latest:
+            self.answered_at = time.monotonic()
+
+    def _download(self, _download) -> None:
+        self.download = True
+
+    def close(self) -> None:
+        for event, handler in self.handlers.items():
+            try:
+                self.page.remove_listener(event, handler)
+            except (PlaywrightError, ValueError, KeyError):
+                pass
+
+
+def _await_commit(page: Page, watch: _NavigationWatch, timeout_ms: float) -> None:
     """After a click: wait until the navigation it started (if any) commits a new document."""
-    deadline = time.monotonic() + timeout_ms / 1000
+    started = time.monotonic()
+    deadline = started + timeout_ms / 1000
     while time.monotonic() < deadline:
         try:
-            if not page.evaluate(_PENDING_JS, 1000):
+            if not page.evaluate(_PENDING_JS, 250):
                 return  # nothing pending in this document, or the new document answered
         except PlaywrightError:
             if page.is_closed():
                 return
             time.sleep(0.01)  # the old document went away: the next question goes to the new one
+            continue
+        now = time.monotonic()
+        if watch.download or (watch.latest is None and now - started > 1.0):
+            return  # a download, or nothing asked of the network: no new document comes
+        if watch.answered_at is not None and now - watch.answered_at > 0.25:
+            return  # answered without a new document (204, an attachment)
 
 
 def fill(page: Page, spec, value: str) -> None:
