@@ -638,7 +638,6 @@ def mobile_layout(s: ProbeSession) -> dict[str, Any]:
 def repeats(s: ProbeSession) -> dict[str, Any]:
     """On a test system, walk the form and submit again (thresholds.repeats in all, the main walk
     being the first): whether each submission went through, and the time of each transition."""
-    from engine.journey import clickable
     count = s.target.thresholds.repeats
     if not s.test_system or count <= 1:
         return {"attempts": [], "note": "không lặp lại việc nộp hồ sơ (chỉ lặp trên hệ thống thử nghiệm, repeats > 1)"}
