@@ -304,7 +304,7 @@ def test_click_leaves_what_cannot_be_clicked_to_playwright(tab, monkeypatch, mar
     assert _clicked(tab) == []
 
 
-def test_click_clicks_an_aria_disabled_TRUE_button(tab):
+def test_click_leaves_an_aria_disabled_TRUE_button_to_playwright(tab):
     # Found here, fixed in engine/direct.py (_CLICK_POINT_JS): `e.closest('[aria-disabled=true]')` is
     # case-sensitive, Playwright lower-cases aria-disabled ("TRUE" is disabled): direct.click
     # clicks a button Playwright's click would refuse (it times out, clicking nothing).
@@ -320,7 +320,7 @@ def test_click_clicks_an_aria_disabled_TRUE_button(tab):
     assert _clicked(tab) == []
 
 
-def test_click_picks_another_button_than_playwright(tab, monkeypatch):
+def test_click_picks_the_button_playwright_picks(tab, monkeypatch):
     # Found here, fixed in engine/direct.py (_LIB textOf, as in DISAGREEMENTS): the first button's name is
     # "Gửi" for Playwright (its display:none span is not part of the name) but "Gửi hồ sơ" for
     # the page script, which is sure of it and clicks it; Playwright clicks the second.
@@ -400,7 +400,7 @@ STALLS = {
 
 
 @pytest.mark.parametrize("case", list(STALLS))
-def test_click_waits_for_a_navigation_that_never_commits(tab, case):
+def test_click_does_not_wait_for_a_navigation_that_never_commits(tab, case):
     markup, name = STALLS[case]
 
     def handler(route):
@@ -529,7 +529,7 @@ def test_fill_leaves_a_locked_field_to_playwright(tab, markup):
     '<label for="a">Họ và tên</label><input id="a" aria-disabled="true" value="Nguyễn Văn An">',
     '<div aria-disabled="true"><label for="a">Họ và tên</label><input id="a" value="Nguyễn Văn An"></div>',
 ], ids=["aria-disabled", "aria-disabled-ancestor"])
-def test_fill_types_into_an_aria_disabled_field(tab, markup):
+def test_fill_leaves_an_aria_disabled_field_to_playwright(tab, markup):
     # Found here, fixed in engine/direct.py (_PREPARE_JS): a field is "locked" only when `:disabled` or
     # readOnly, but Playwright's fill also waits for a field that is aria-disabled (itself or
     # an ancestor, for the textbox role): Playwright times out and types nothing, direct.fill
@@ -585,7 +585,7 @@ def test_select_waits_as_playwright_for_an_option_added_later(tab, monkeypatch):
     '<select id="a"><option>--</option><optgroup label="Miền Bắc" disabled><option>Hà Nội</option></optgroup></select>',
     '<select id="a" aria-disabled="true"><option>--</option><option>Hà Nội</option></select>',
 ], ids=["disabled-option", "disabled-optgroup", "aria-disabled-list"])
-def test_select_chooses_what_playwright_refuses(tab, markup):
+def test_select_refuses_what_playwright_refuses(tab, markup):
     # Found here, fixed in engine/direct.py (_PREPARE_JS): the option is chosen without asking whether it is
     # enabled (Playwright's select_option answers "error:optionnotenabled" for a disabled
     # option or one in a disabled <optgroup>, and retries until it times out), and an
@@ -602,7 +602,7 @@ def test_select_chooses_what_playwright_refuses(tab, markup):
     assert tab.evaluate("a.value") == "--"
 
 
-def test_select_chooses_another_option_than_playwright(tab):
+def test_select_chooses_the_option_playwright_chooses(tab):
     # Found here, fixed in engine/direct.py (_PREPARE_JS): options are compared by their exact label;
     # Playwright also takes an option whose label equals the wanted one with whitespace
     # collapsed, and takes the first such option in order: here the one labelled "Hà  Nội"
@@ -671,7 +671,7 @@ def test_wait_for_leaves_an_unsure_page_to_its_fallback(tab):
         direct.wait_for(tab, [{"heading": "Kết quả tra cứu"}], 300)
 
 
-def test_wait_for_is_late_on_an_unsure_heading(tab):
+def test_wait_for_hands_an_unsure_heading_over_at_once(tab):
     # Found here (slowness), fixed in engine/direct.py (_WAIT_JS / wait_answer): the page script ends its
     # wait early on "yes" only; while the page holds a candidate it cannot name (an image or
     # an icon-font ::before in the heading, common on the portals) it waits out its whole
@@ -685,7 +685,7 @@ def test_wait_for_is_late_on_an_unsure_heading(tab):
     assert time.monotonic() - start < 1.0
 
 
-def test_wait_for_misses_a_display_contents_heading(tab):
+def test_wait_for_finds_a_display_contents_heading_through_playwright(tab):
     # Found here, fixed in engine/direct.py (_LIB visible / hiddenForAria): an element with display:contents
     # has no box of its own (getBoundingClientRect() is empty, checkVisibility() is false), so
     # the page script is sure it is not shown; Playwright judges it by its children (visible).
