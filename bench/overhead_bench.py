@@ -191,6 +191,7 @@ import cProfile
 import io
 import pstats
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -526,10 +527,17 @@ class Bench:
 
 def measure(args) -> dict:
     """Rounds of (script, tool) on the main journey, then the tool with all criteria; prints
-    the tables and returns the figures."""
+    the tables and returns the figures. The walks' scratch folder goes at the end."""
+    bench = Bench(args)
+    try:
+        return _measure(args, bench)
+    finally:
+        shutil.rmtree(bench.run_dir, ignore_errors=True)
+
+
+def _measure(args, bench: "Bench") -> dict:
     from playwright.sync_api import sync_playwright
     out: dict = {}
-    bench = Bench(args)
     with sync_playwright() as playwright:
         bench.start(playwright)
         if args.runs:  # the hand-written script knows no unit login gate: only when compared with it

@@ -15,8 +15,9 @@ share once per process; PSS splits them, so it is the closer figure of what the 
 how busy the machine's cores were during the run (/proc/stat, the sandbox and anything else
 included: near 100 % on a quiet machine means more workers cannot help, less CPU per target
 can); then each worker count's
-ratio to 1 worker. Memory is sampled every ``--sample-s`` seconds (psutil when installed, else
-/proc).
+ratio to 1 worker. RSS is sampled every ``--sample-s`` seconds, PSS every ``--pss-sample-s``
+(psutil when installed, else /proc); the sampler's own CPU seconds are printed with each run
+("CPU đo"), since on 2 cores the measuring takes from the run measured.
 
     python bench/replica_bench.py [--scenarios sandbox/scenarios/2.000635.yaml] [--sandbox-set lab]
                                   [--sizes 10,40,all] [--workers 1,2] [--criteria a,b] [--budget-s 1800]
@@ -78,14 +79,16 @@ def _tree(root: int) -> list[int]:
     return out
 
 
-def _memory_proc(root: int) -> tuple[int, int | None]:
+def _memory_proc(root: int, with_pss: bool = True) -> tuple[int, int | None]:
     """(sum of RSS, sum of PSS or None) of a process and its descendants, in bytes."""
-    rss, pss, pss_known = 0, 0, True
+    rss, pss, pss_known = 0, 0, with_pss
     for pid in _tree(root):
         try:
             with open(f"/proc/{pid}/statm") as f:
                 rss += int(f.read().split()[1]) * PAGE
         except (OSError, ValueError, IndexError):
+            continue
+        if not with_pss:
             continue
         try:
             with open(f"/proc/{pid}/smaps_rollup") as f:
@@ -98,15 +101,21 @@ def _memory_proc(root: int) -> tuple[int, int | None]:
     return rss, (pss if pss_known else None)
 
 
-def _memory_psutil(root: int) -> tuple[int, int | None]:
+def _memory_psutil(root: int, with_pss: bool = True) -> tuple[int, int | None]:
     import psutil
     try:
         top = psutil.Process(root)
         processes = [top, *top.children(recursive=True)]
     except psutil.Error:
         return 0, None
-    rss, pss, pss_known = 0, 0, True
+    rss, pss, pss_known = 0, 0, with_pss
     for process in processes:
+        if not with_pss:
+            try:
+                rss += process.memory_info().rss
+            except psutil.Error:
+                pass
+            continue
         try:
             info = process.memory_full_info()
             rss += info.rss
@@ -133,19 +142,30 @@ except ImportError:
 
 
 class PeakSampler(threading.Thread):
-    def __init__(self, pid: int, every_s: float):
+    """Peak RSS every ``every_s``, peak PSS every ``pss_every_s``: the kernel walks every
+    mapping of a process to give its PSS (~1 ms per Chromium process, ~37 ms for a 4-worker
+    run's 38 processes), so sampling it as often as RSS took ~4 % of this 2-core machine from
+    the run being measured. The sampler's own CPU time is kept (``cpu_s``) and printed."""
+
+    def __init__(self, pid: int, every_s: float, pss_every_s: float):
         super().__init__(daemon=True)
-        self.pid, self.every_s = pid, every_s
+        self.pid, self.every_s, self.pss_every_s = pid, every_s, pss_every_s
         self.peak_rss, self.peak_pss, self.samples = 0, None, 0
+        self.cpu_s = 0.0
         self.done = threading.Event()
 
     def run(self) -> None:
+        next_pss = 0.0
         while not self.done.is_set():
-            rss, pss = memory_of(self.pid)
+            with_pss = time.monotonic() >= next_pss
+            if with_pss:
+                next_pss = time.monotonic() + self.pss_every_s
+            rss, pss = memory_of(self.pid, with_pss)
             self.samples += 1
             self.peak_rss = max(self.peak_rss, rss)
             if pss is not None:
                 self.peak_pss = max(self.peak_pss or 0, pss)
+            self.cpu_s = time.thread_time()
             self.done.wait(self.every_s)
 
 
@@ -232,7 +252,7 @@ def run_once(scenarios: Path, run_dir: Path, workers: int, args, urls_file: Path
     started, ticks_before = time.monotonic(), machine_ticks()
     with open(log, "w", encoding="utf-8") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=environ, stdout=out, stderr=subprocess.STDOUT)
-        sampler = PeakSampler(process.pid, args.sample_s)
+        sampler = PeakSampler(process.pid, args.sample_s, args.pss_sample_s)
         sampler.start()
         try:
             code = process.wait(timeout=args.run_timeout_s)
@@ -247,7 +267,7 @@ def run_once(scenarios: Path, run_dir: Path, workers: int, args, urls_file: Path
     results = run_dir / "results.jsonl"
     items = sum(1 for _ in results.open(encoding="utf-8")) if results.exists() else 0
     return {"code": code, "wall_s": wall, "peak_rss": sampler.peak_rss, "peak_pss": sampler.peak_pss,
-            "samples": sampler.samples, "items": items, "log": log,
+            "samples": sampler.samples, "sampler_cpu_s": sampler.cpu_s, "items": items, "log": log,
             "busy": busy / total if total else None}
 
 
@@ -267,7 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--criteria", default=None, help="only these criteria (--dvc-criteria); default: all")
     parser.add_argument("--exclude", default="", help="target ids to leave out (e.g. units built to hang)")
     parser.add_argument("--no-report", action="store_true", help="do not build the HTML report at the end of each run")
-    parser.add_argument("--sample-s", type=float, default=0.5, help="memory sampling interval")
+    parser.add_argument("--sample-s", type=float, default=0.5, help="RSS sampling interval")
+    parser.add_argument("--pss-sample-s", type=float, default=2.0,
+                        help="PSS sampling interval (each PSS sample costs the kernel a walk of every mapping)")
     parser.add_argument("--run-timeout-s", type=float, default=3600)
     parser.add_argument("--budget-s", type=float, default=3600,
                         help="stop before a run whose projected time (from the last cost per target) would not fit")
@@ -298,13 +320,14 @@ def main(argv: list[str] | None = None) -> int:
     sandbox = SandboxProcess(extra_args=["--set", args.sandbox_set] if args.sandbox_set else [])
     t0 = time.monotonic()
     print(f"{len(targets)} mục tiêu ({unit_count} đơn vị) trong {len(files)} tệp kịch bản ({args.scenarios}); sandbox --set "
-          f"{args.sandbox_set}; bộ nhớ lấy mẫu mỗi {args.sample_s} s qua {SAMPLER}; thư mục tạm {scratch}.")
+          f"{args.sandbox_set}; bộ nhớ lấy mẫu qua {SAMPLER}, RSS mỗi {args.sample_s} s, "
+          f"PSS mỗi {args.pss_sample_s} s; thư mục tạm {scratch}.")
     try:
         sandbox.start(timeout_s=120)
         print(f"Sandbox sẵn sàng sau {time.monotonic() - t0:.1f} s.")
         print(f"{'đơn vị' if args.units else 'N':>6} {'mục tiêu':>8} {'luồng':>5} {'thời gian (s)':>13} "
               f"{'s/mục tiêu':>11} {'s/đơn vị':>9} {'RSS đỉnh (MB)':>14} {'PSS đỉnh (MB)':>14} {'mục':>5} "
-              f"{'mã thoát':>8} {'máy bận':>7}")
+              f"{'mã thoát':>8} {'máy bận':>7} {'CPU đo (s)':>10}")
         rows: dict[tuple[int, int], dict] = {}
         per_target_estimate = None
         for k, n in enumerate(sizes):
@@ -325,7 +348,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{n:>6} {n_targets:>8} {workers:>5} {row['wall_s']:>13.1f} {row['wall_s'] / n_targets:>11.2f} "
                       f"{row['wall_s'] / n_units:>9.2f} {row['peak_rss'] / 2**20:>14.0f} {pss} {row['items']:>5} "
                       f"{row['code']:>8} "
-                      + (f"{row['busy']:>6.0%}" if row["busy"] is not None else f"{'–':>7}"), flush=True)
+                      + (f"{row['busy']:>6.0%}" if row["busy"] is not None else f"{'–':>7}")
+                      + f" {row['sampler_cpu_s']:>10.1f}", flush=True)
                 if row["code"] not in (0, 1):
                     tail = row["log"].read_text(encoding="utf-8", errors="replace")[-1500:]
                     print(f"     lần chạy lỗi (mã {row['code']}), cuối nhật ký {row['log']}:\n{tail}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,11 +41,13 @@ class SandboxProcess:
             if self.process.poll() is not None:
                 break
             time.sleep(0.05)
-        self.stop()
+        self.stop(keep_files=True)  # the error points at the log: it stays
         tail = self.log_path.read_text(encoding="utf-8", errors="replace")[-2000:] if self.log_path.exists() else ""
         raise SandboxError(f"sandbox không khởi động được (xem {self.log_path}):\n{tail}")
 
-    def stop(self) -> None:
+    def stop(self, keep_files: bool = False) -> None:
+        """Stop the sandbox and remove its scratch folder (the URLs file, and the log unless it
+        was asked for elsewhere): a nightly run would otherwise leave one folder per night."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -52,6 +55,8 @@ class SandboxProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if not keep_files:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self) -> dict:
         return self.start()
