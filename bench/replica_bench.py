@@ -5,8 +5,11 @@ then target order) — with ``--units``, every target of the first N units in th
 — are copied into a scratch ``scenarios/`` folder, and the tool runs them
 through pytest as ``dvc-conformance run`` does (``-p engine.plugin``, ``-n W --dist
 loadscope`` for W > 1, the report built at the end, no catalog sweep), once per worker count,
-alternating which worker count goes first from one size to the next. All runs share one
-embedded sandbox started here (``--sandbox-set``: ``lab``, ``replica``, ``all``).
+alternating which worker count goes first from one size to the next. Each run gets an
+embedded sandbox of its own (``--sandbox-set``: ``lab``, ``replica``, ``all``), started
+before its clock starts, as ``dvc-conformance run`` starts one: a sandbox shared by the runs
+would keep every earlier run's dossiers, and the citizen's data store and dossier list (pages
+the probes read) would grow from run to run, making the later runs pay for the earlier ones.
 
 Printed per (N, workers): wall time, seconds per target, peak memory of the pytest process
 tree (pytest, xdist workers, Playwright drivers, every Chromium process), as the sum of RSS
@@ -317,14 +320,11 @@ def main(argv: list[str] | None = None) -> int:
     worker_counts = [int(w) for w in args.workers.split(",")]
 
     scratch = Path(tempfile.mkdtemp(prefix="dvc-replica-bench-"))
-    sandbox = SandboxProcess(extra_args=["--set", args.sandbox_set] if args.sandbox_set else [])
     t0 = time.monotonic()
     print(f"{len(targets)} mục tiêu ({unit_count} đơn vị) trong {len(files)} tệp kịch bản ({args.scenarios}); sandbox --set "
           f"{args.sandbox_set}; bộ nhớ lấy mẫu qua {SAMPLER}, RSS mỗi {args.sample_s} s, "
           f"PSS mỗi {args.pss_sample_s} s; thư mục tạm {scratch}.")
     try:
-        sandbox.start(timeout_s=120)
-        print(f"Sandbox sẵn sàng sau {time.monotonic() - t0:.1f} s.")
         print(f"{'đơn vị' if args.units else 'N':>6} {'mục tiêu':>8} {'luồng':>5} {'thời gian (s)':>13} "
               f"{'s/mục tiêu':>11} {'s/đơn vị':>9} {'RSS đỉnh (MB)':>14} {'PSS đỉnh (MB)':>14} {'mục':>5} "
               f"{'mã thoát':>8} {'máy bận':>7} {'CPU đo (s)':>10}")
@@ -341,7 +341,12 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{n:>6} {n_targets:>8} {workers:>5}  bỏ qua: ước tính "
                           f"{per_target_estimate * n_targets / workers:.0f} s, còn {remaining:.0f} s trong ngân sách")
                     continue
-                row = run_once(folder, scratch / f"n{n}" / f"run-w{workers}", workers, args, sandbox.urls_file)
+                sandbox = SandboxProcess(extra_args=["--set", args.sandbox_set] if args.sandbox_set else [])
+                try:
+                    sandbox.start(timeout_s=120)
+                    row = run_once(folder, scratch / f"n{n}" / f"run-w{workers}", workers, args, sandbox.urls_file)
+                finally:
+                    sandbox.stop()
                 rows[(n, workers)] = row
                 per_target_estimate = row["wall_s"] * workers / n_targets
                 pss = f"{row['peak_pss'] / 2**20:14.0f}" if row["peak_pss"] is not None else f"{'–':>14}"
@@ -364,7 +369,6 @@ def main(argv: list[str] | None = None) -> int:
                               f"bộ nhớ {other['peak_rss'] / max(1, one['peak_rss']):.2f}")
         print(f"Tổng thời gian: {time.monotonic() - t0:.1f} s.")
     finally:
-        sandbox.stop()
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
     return 0
