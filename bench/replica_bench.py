@@ -274,6 +274,31 @@ def run_once(scenarios: Path, run_dir: Path, workers: int, args, urls_file: Path
             "busy": busy / total if total else None}
 
 
+# --------------------------------------------------------------------------- the machine's speed
+
+
+def reference_walk_s(walks: int) -> float | None:
+    """Seconds of a hand-written Playwright script walking the lab reference target's main
+    journey (bench/overhead_bench.py's baseline, median of ``walks``, on a sandbox of its own),
+    or None when it could not run. This machine is shared and its speed drifts: the same code
+    ran the full replica (4 workers) in 4 min 55 s early on 05/12 and 7 min 2 s a few hours
+    later, when this script took 1,05 s (0,85 s on 04/12). Seconds from two runs compare only
+    next to their reference."""
+    command = [sys.executable, str(ROOT / "bench" / "overhead_bench.py"), "--runs", str(walks), "--all-runs", "0",
+               "--no-profile", "--json"]
+    try:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        return None
+    import json
+    line = next((l for l in reversed(done.stdout.splitlines()) if l.startswith("{")), None)
+    return json.loads(line).get("script_s") if line else None
+
+
+def _seconds(value: float | None) -> str:
+    return f"{value:.2f} s".replace(".", ",") if value is not None else "không đo được"
+
+
 # --------------------------------------------------------------------------- the bench
 
 
@@ -297,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget-s", type=float, default=3600,
                         help="stop before a run whose projected time (from the last cost per target) would not fit")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (run folders, logs)")
+    parser.add_argument("--reference-walks", type=int, default=5,
+                        help="walks of the hand-written script measuring the machine before the first run and "
+                             "after the last (0: none)")
     args = parser.parse_args(argv)
 
     files = scenario_files(args.scenarios.resolve())
@@ -324,6 +352,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(targets)} mục tiêu ({unit_count} đơn vị) trong {len(files)} tệp kịch bản ({args.scenarios}); sandbox --set "
           f"{args.sandbox_set}; bộ nhớ lấy mẫu qua {SAMPLER}, RSS mỗi {args.sample_s} s, "
           f"PSS mỗi {args.pss_sample_s} s; thư mục tạm {scratch}.")
+    reference_before = reference_walk_s(args.reference_walks) if args.reference_walks else None
+    if args.reference_walks:
+        print(f"Thước đo máy trước các lần chạy (kịch bản Playwright viết tay, hành trình chính của mục tiêu mẫu, "
+              f"trung vị {args.reference_walks} lượt): {_seconds(reference_before)}.")
     try:
         print(f"{'đơn vị' if args.units else 'N':>6} {'mục tiêu':>8} {'luồng':>5} {'thời gian (s)':>13} "
               f"{'s/mục tiêu':>11} {'s/đơn vị':>9} {'RSS đỉnh (MB)':>14} {'PSS đỉnh (MB)':>14} {'mục':>5} "
@@ -367,6 +399,10 @@ def main(argv: list[str] | None = None) -> int:
                     if one and other:
                         print(f"  N={n:<4} {workers} luồng: thời gian {other['wall_s'] / one['wall_s']:.2f}; "
                               f"bộ nhớ {other['peak_rss'] / max(1, one['peak_rss']):.2f}")
+        if args.reference_walks:
+            reference_after = reference_walk_s(args.reference_walks)
+            print(f"Thước đo máy sau các lần chạy: {_seconds(reference_after)} (trước: {_seconds(reference_before)}); "
+                  "so sánh số giây của hai ngày khác nhau chỉ có nghĩa khi thước đo gần nhau.")
         print(f"Tổng thời gian: {time.monotonic() - t0:.1f} s.")
     finally:
         if not args.keep:
