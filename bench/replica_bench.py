@@ -277,26 +277,43 @@ def run_once(scenarios: Path, run_dir: Path, workers: int, args, urls_file: Path
 # --------------------------------------------------------------------------- the machine's speed
 
 
-def reference_walk_s(walks: int) -> float | None:
+def reference_walk_s(walks: int, side_by_side: int = 1) -> float | None:
     """Seconds of a hand-written Playwright script walking the lab reference target's main
-    journey (bench/overhead_bench.py's baseline, median of ``walks``, on a sandbox of its own),
-    or None when it could not run. This machine is shared and its speed drifts: the same code
-    ran the full replica (4 workers) in 4 min 55 s early on 05/12 and 7 min 2 s a few hours
-    later, when this script took 1,05 s (0,85 s on 04/12). Seconds from two runs compare only
-    next to their reference."""
+    journey (bench/overhead_bench.py's baseline, median of ``walks``, each copy on a sandbox of
+    its own), with ``side_by_side`` copies at once (the median of their medians), or None when
+    it could not run. This machine is shared and its speed drifts: the same code ran the full
+    replica (4 workers) in 4 min 55 s early on 05/12 and 7 min 2 s a few hours later, while a
+    target alone took the same time in both. What moved is what two cores give together, hence
+    the script measured alone and two at once. Seconds of two runs compare only next to their
+    references."""
+    import json
+    import statistics
     command = [sys.executable, str(ROOT / "bench" / "overhead_bench.py"), "--runs", str(walks), "--all-runs", "0",
                "--no-profile", "--json"]
-    try:
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    except subprocess.TimeoutExpired:
-        return None
-    import json
-    line = next((l for l in reversed(done.stdout.splitlines()) if l.startswith("{")), None)
-    return json.loads(line).get("script_s") if line else None
+    copies = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+              for _ in range(side_by_side)]
+    medians = []
+    for copy in copies:
+        try:
+            out, _ = copy.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            copy.kill()
+            copy.communicate()
+            continue
+        line = next((l for l in reversed(out.splitlines()) if l.startswith("{")), None)
+        if line and json.loads(line).get("script_s"):
+            medians.append(json.loads(line)["script_s"])
+    return statistics.median(medians) if len(medians) == side_by_side else None
 
 
-def _seconds(value: float | None) -> str:
-    return f"{value:.2f} s".replace(".", ",") if value is not None else "không đo được"
+def machine_reference(walks: int) -> tuple[float | None, float | None]:
+    """(the script alone, two copies at once), in seconds per walk."""
+    return reference_walk_s(walks), reference_walk_s(walks, side_by_side=2)
+
+
+def _reference_text(reference: tuple[float | None, float | None]) -> str:
+    alone, two = (f"{v:.2f} s".replace(".", ",") if v is not None else "không đo được" for v in reference)
+    return f"một mình {alone}, hai bản cùng lúc {two}"
 
 
 # --------------------------------------------------------------------------- the bench
@@ -352,10 +369,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(targets)} mục tiêu ({unit_count} đơn vị) trong {len(files)} tệp kịch bản ({args.scenarios}); sandbox --set "
           f"{args.sandbox_set}; bộ nhớ lấy mẫu qua {SAMPLER}, RSS mỗi {args.sample_s} s, "
           f"PSS mỗi {args.pss_sample_s} s; thư mục tạm {scratch}.")
-    reference_before = reference_walk_s(args.reference_walks) if args.reference_walks else None
-    if args.reference_walks:
+    reference_before = machine_reference(args.reference_walks) if args.reference_walks else None
+    if reference_before:
         print(f"Thước đo máy trước các lần chạy (kịch bản Playwright viết tay, hành trình chính của mục tiêu mẫu, "
-              f"trung vị {args.reference_walks} lượt): {_seconds(reference_before)}.")
+              f"trung vị {args.reference_walks} lượt): {_reference_text(reference_before)}.")
     try:
         print(f"{'đơn vị' if args.units else 'N':>6} {'mục tiêu':>8} {'luồng':>5} {'thời gian (s)':>13} "
               f"{'s/mục tiêu':>11} {'s/đơn vị':>9} {'RSS đỉnh (MB)':>14} {'PSS đỉnh (MB)':>14} {'mục':>5} "
@@ -400,8 +417,9 @@ def main(argv: list[str] | None = None) -> int:
                         print(f"  N={n:<4} {workers} luồng: thời gian {other['wall_s'] / one['wall_s']:.2f}; "
                               f"bộ nhớ {other['peak_rss'] / max(1, one['peak_rss']):.2f}")
         if args.reference_walks:
-            reference_after = reference_walk_s(args.reference_walks)
-            print(f"Thước đo máy sau các lần chạy: {_seconds(reference_after)} (trước: {_seconds(reference_before)}); "
+            reference_after = machine_reference(args.reference_walks)
+            print(f"Thước đo máy sau các lần chạy: {_reference_text(reference_after)} "
+                  f"(trước: {_reference_text(reference_before)}); "
                   "so sánh số giây của hai ngày khác nhau chỉ có nghĩa khi thước đo gần nhau.")
         print(f"Tổng thời gian: {time.monotonic() - t0:.1f} s.")
     finally:
