@@ -156,7 +156,23 @@ field and wait for the next screen.
     1,18 -> 0,97 (the script itself uses Playwright's locators, so the tool now costs less per
     action than the script; what it adds, a snapshot per screen and the masked form picture,
     is smaller than that).
- (its own process, loopback only), one browser,
+
+ROUND 6 (session 15): no engine change; the measuring itself. The full replica with the same
+code took 4 min 55 s (4 workers) early on 05/12 and 6 min 56 s – 7 min 3 s that afternoon,
+with a target alone as fast as before (one worker: median 6,0 s) but two cores giving less
+together: bench/replica_bench.py now measures the machine (this script's hand-written side,
+alone and two copies at once) before its first run and after its last, starts a fresh sandbox
+for each run (a shared one kept every run's dossiers: the data store and dossier list the
+probes read grew from run to run) and reads PSS every 2 s instead of 0,5 s (~37 ms of kernel
+time per sample in a 4-worker run). Protocol messages of one formio target (2.000635[can-tho],
+with a main-journey warm-up): 770 calls, 355 of them page scripts (``page.evaluate``: the
+presence checks before a click 49, a click's commit wait 48, a field's preparation before
+typing 52, waits 37, field reads 52, snapshots 20, mask layers 18), 103 event subscriptions
+(72 of them a click's navigation watch, on and off around each click: a watch kept per page
+would save them; not done), 680 events. Left as leads: the watch per page; the click's first
+commit check folded into the click point's script.
+
+HOW IT MEASURES: the embedded sandbox (its own process, loopback only), one browser,
 one sign-in at the identity provider shared by both sides:
 
 * ``script``: a hand-written sync-Playwright script of the main journey only: a new
