@@ -283,9 +283,9 @@ def reference_walk_s(walks: int, side_by_side: int = 1) -> float | None:
     journey (bench/overhead_bench.py's baseline, median of ``walks``, each copy on a sandbox of
     its own), with ``side_by_side`` copies at once (the median of their medians), or None when
     it could not run. This machine is shared and its speed drifts: the same code ran the full
-    replica (4 workers) in 4 min 55 s early on 05/12 and 7 min 2 s a few hours later, while a
-    target alone took the same time in both. What moved is what two cores give together, hence
-    the script measured alone and two at once. Seconds of two runs compare only next to their
+    replica (4 workers) in 4 min 55 s early on 05/12 and 7 min 2 s a few hours later, while
+    with one worker the later run was only 1,12 times slower: what moved most is what two cores
+    give together, hence the script measured alone and two at once. Seconds of two runs compare only next to their
     references."""
     import json
     import statistics
