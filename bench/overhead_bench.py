@@ -160,8 +160,9 @@ field and wait for the next screen.
 ROUND 6 (session 15): no engine change; the measuring itself. The full replica with the same
 code took 4 min 55 s (4 workers) early on 05/12 and 6 min 56 s – 7 min 3 s that afternoon,
 each target 1,49 times longer (median), while with one worker the afternoon was only 1,12
-times slower (851 s against 759 s): the two cores gave less together; bench/replica_bench.py now measures the machine (this script's hand-written side,
-alone and two copies at once) before its first run and after its last, starts a fresh sandbox
+times slower (851 s against 759 s): the two cores gave less together. bench/replica_bench.py
+now measures the machine (this script's hand-written side, alone and two copies at once)
+before its first run and after its last, starts a fresh sandbox
 for each run (a shared one kept every run's dossiers: the data store and dossier list the
 probes read grew from run to run) and reads PSS every 2 s instead of 0,5 s (~37 ms of kernel
 time per sample in a 4-worker run). Protocol messages of one formio target (2.000635[can-tho],

@@ -114,17 +114,14 @@ def _memory_psutil(root: int, with_pss: bool = True) -> tuple[int, int | None]:
         return 0, None
     rss, pss, pss_known = 0, 0, with_pss
     for process in processes:
-        if not with_pss:
-            try:
-                rss += process.memory_info().rss
-            except psutil.Error:
-                pass
-            continue
         try:
-            info = process.memory_full_info()
+            if with_pss:
+                info = process.memory_full_info()
+                pss += getattr(info, "pss", 0)
+                pss_known = pss_known and hasattr(info, "pss")
+            else:
+                info = process.memory_info()
             rss += info.rss
-            pss += getattr(info, "pss", 0)
-            pss_known = pss_known and hasattr(info, "pss")
         except psutil.AccessDenied:
             try:
                 rss += process.memory_info().rss
@@ -302,8 +299,9 @@ def reference_walk_s(walks: int, side_by_side: int = 1) -> float | None:
             copy.communicate()
             continue
         line = next((l for l in reversed(out.splitlines()) if l.startswith("{")), None)
-        if line and json.loads(line).get("script_s"):
-            medians.append(json.loads(line)["script_s"])
+        script_s = json.loads(line).get("script_s") if line else None
+        if script_s:
+            medians.append(script_s)
     return statistics.median(medians) if len(medians) == side_by_side else None
 
 
