@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine.config import SANDBOX_URLS_VARIABLE  # noqa: E402
+from engine.processes import process_tree  # noqa: E402
 from engine.sandbox_process import SandboxProcess  # noqa: E402
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -58,35 +59,10 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 # --------------------------------------------------------------------------- memory of a process tree
 
 
-def _children_map() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                stat = f.read().decode(errors="replace")
-            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry.name))
-    return children
-
-
-def _tree(root: int) -> list[int]:
-    children = _children_map()
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo.extend(children.get(pid, ()))
-    return out
-
-
 def _memory_proc(root: int, with_pss: bool = True) -> tuple[int, int | None]:
     """(sum of RSS, sum of PSS or None) of a process and its descendants, in bytes."""
     rss, pss, pss_known = 0, 0, with_pss
-    for pid in _tree(root):
+    for pid in process_tree(root):
         try:
             with open(f"/proc/{pid}/statm") as f:
                 rss += int(f.read().split()[1]) * PAGE

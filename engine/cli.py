@@ -79,6 +79,8 @@ def cmd_run(args: argparse.Namespace, passthrough: list[str]) -> int:
         pytest_args += ["--dvc-shard", args.shard]
     if args.resume:
         pytest_args += ["--dvc-resume"]
+    if args.target_budget is not None:
+        pytest_args += ["--dvc-target-budget", str(args.target_budget)]
     if args.cdp_endpoint:
         pytest_args += ["--dvc-cdp-endpoint", args.cdp_endpoint]
     if args.ws_endpoint:
@@ -207,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--shard", metavar="i/n", help="chỉ chạy phân đoạn i trong n (đánh số từ 1), rồi gộp bằng 'merge'")
     run.add_argument("--resume", action="store_true",
                      help="chạy tiếp lần chạy bị dừng (--run-dir, mặc định lần mới nhất), bỏ qua mục đã có kết quả")
+    run.add_argument("--target-budget", type=float, metavar="GIÂY",
+                     help="thời gian tối đa cho mỗi mục tiêu; quá hạn thì dừng mục tiêu đó, phần chưa xong là "
+                          "'không kiểm tra được' (mặc định: ngưỡng target_budget_s của kịch bản, 1200; 0: không giới hạn)")
     run.add_argument("--cdp-endpoint", metavar="URL", help="trình duyệt Chromium có sẵn qua DevTools (http://host:9222)")
     run.add_argument("--ws-endpoint", metavar="URL", help="trình duyệt của máy chủ Playwright (ws://host:port/)")
     sandbox = sub.add_parser("sandbox", help="chạy sandbox nhúng ở tiền cảnh")

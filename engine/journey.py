@@ -84,6 +84,9 @@ class Evidence:
     http_errors: list[dict[str, Any]] = field(default_factory=list)
     failed_requests: list[dict[str, Any]] = field(default_factory=list)
     probe_times: dict[str, float] = field(default_factory=dict)  # seconds each probe took
+    # The target's time budget ran out (engine.watchdog): {"budget_s", "phase" ("walk" or
+    # "probes"), "reason", "unfinished_probes"}; what was cut is not judged.
+    out_of_time: dict[str, Any] | None = None
 
     @property
     def form_reached(self) -> bool:
@@ -196,6 +199,8 @@ class JourneyContext:
     # browser_context_args): probes that open contexts of their own (an anonymous visitor, a
     # phone) start from them too.
     context_args: dict[str, Any] = field(default_factory=dict)
+    # The target's time budget (engine.watchdog.TargetBudget), None for no bound.
+    budget: Any = None
 
     def template_values(self) -> dict[str, Any]:
         return {"national": self.environment.national, "idp": self.environment.idp,
@@ -303,14 +308,31 @@ class Journey:
         return False
 
     # ------------------------------------------------------------------ phases
+    def out_of_time(self, where: str, phase: str = "walk") -> bool:
+        """Whether the target's budget ran out (engine.watchdog); the first time, the evidence
+        says so, where, and why the walk stopped."""
+        budget = self.ctx.budget
+        if budget is None or not budget.expired:
+            return False
+        ev = self.evidence
+        if ev.out_of_time is None:
+            reason = budget.reason(where)
+            ev.out_of_time = {"budget_s": budget.seconds, "phase": phase, "reason": reason, "unfinished_probes": []}
+            ev.stopped = ev.stopped or reason
+        return True
+
     def run(self) -> Evidence:
         ev = self.evidence
-        if not self.national_portal():
+        if not self.national_portal() or self.out_of_time("chuyển từ Cổng DVCQG sang cổng của đơn vị"):
             return ev
         self.reach_form()
+        if self.out_of_time("mở biểu mẫu"):
+            return ev
         if ev.form_reached:
             self.walk_steps()
         self.stop_listening()
+        if self.out_of_time("đi qua các bước của biểu mẫu"):
+            return ev
         if self.ctx.probes:
             from engine.probes import run_probes
             run_probes(self, set(self.ctx.probes))
@@ -484,6 +506,8 @@ class Journey:
                 record.advanced = True
             except (PlaywrightError, PlaywrightTimeout) as error:
                 record.error = _describe(error)
+                if self.out_of_time(f"ở bước “{step.name}”"):
+                    return  # the page is gone: nothing more to read from it
                 record.messages = self._messages()
                 after = self.look(f"step-{index + 1}-stuck")
                 if demands_authentication(after):  # sent back to a login page mid-walk

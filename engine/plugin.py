@@ -58,6 +58,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--dvc-resume", action="store_true",
                     help="chạy tiếp lần chạy ở --dvc-run-dir (mặc định: lần chạy mới nhất trong reports/runs), "
                          "bỏ qua các mục đã có kết quả")
+    group.addoption("--dvc-target-budget", type=float, default=None, metavar="GIÂY",
+                    help="thời gian tối đa cho mỗi mục tiêu (hành trình và các phép thử), thay ngưỡng "
+                         "target_budget_s của kịch bản (mặc định 1200); 0: không giới hạn")
     group.addoption("--dvc-cdp-endpoint", default=None, metavar="URL",
                     help="dùng trình duyệt Chromium có sẵn qua giao thức DevTools (http://host:port hoặc ws://...)")
     group.addoption("--dvc-ws-endpoint", default=None, metavar="URL",
@@ -335,6 +338,8 @@ class CriterionItem(pytest.Item):
         evidence = self._evidence(state, unit_name, citizen)
         if isinstance(evidence, Exception):
             verdict = khong_kiem_tra_duoc(str(evidence))
+        elif evidence.out_of_time and _cut_short(evidence.out_of_time, self.criterion_id):
+            verdict = khong_kiem_tra_duoc(evidence.out_of_time["reason"])
         elif evidence.challenge:
             # An anti-bot page hid the portal: no criterion can be judged from what it showed.
             verdict = khong_kiem_tra_duoc(evidence.stopped, landing_url=evidence.landing.url if evidence.landing else None)
@@ -378,6 +383,19 @@ class CriterionItem(pytest.Item):
         return state.journeys[key]
 
     def _walk(self, state: RunState, unit_name: str, citizen: dict[str, str]) -> Evidence | Exception:
+        from engine.watchdog import TargetBudget
+        with TargetBudget(self._budget_s()) as budget:
+            evidence = self._walk_within(state, unit_name, citizen, budget)
+        return evidence
+
+    def _budget_s(self) -> float | None:
+        if os.environ.get("PWDEBUG"):
+            return None  # a person is stepping through Playwright's inspector
+        given = self.config.getoption("dvc_target_budget")
+        return given if given is not None else self.target.thresholds.target_budget_s
+
+    def _walk_within(self, state: RunState, unit_name: str, citizen: dict[str, str],
+                     budget) -> Evidence | Exception:
         try:
             environment = state.environment
         except ScenarioError as error:
@@ -391,6 +409,8 @@ class CriterionItem(pytest.Item):
             try:
                 state.logins[login_key] = login_state(browser, environment, citizen, context_args)
             except LoginError as error:
+                if budget.expired:  # cut by this target's budget: the next target signs in afresh
+                    return RuntimeError(budget.reason("đăng nhập tại nhà cung cấp định danh"))
                 state.logins[login_key] = error
         login = state.logins[login_key]
         if isinstance(login, LoginError):
@@ -400,7 +420,8 @@ class CriterionItem(pytest.Item):
         ctx = JourneyContext(self.scenario, self.target, environment, citizen, unit_name, test_system,
                              artifacts_dir=state.run_dir / "artifacts" / slug, run_dir=state.run_dir,
                              personal=_personal_texts(citizen),
-                             probes=frozenset(self._probes_needed(state)), context_args=context_args)
+                             probes=frozenset(self._probes_needed(state)), context_args=context_args,
+                             budget=budget)
         context = browser.new_context(storage_state=login, **context_args)
         tracing = self.config.getoption("tracing", "off")
         if tracing != "off" and not test_system and not self.config.getoption("dvc_trace_production"):
@@ -413,6 +434,8 @@ class CriterionItem(pytest.Item):
             page = context.new_page()
             return Journey(page, ctx).run()
         except Exception as error:  # the journey itself broke: every criterion of this target says so
+            if budget.expired:
+                return RuntimeError(budget.reason())
             return RuntimeError(f"hành trình bị gián đoạn: {error.__class__.__name__}: {str(error).splitlines()[0]}")
         finally:
             if tracing != "off":
@@ -453,6 +476,14 @@ class CriterionItem(pytest.Item):
             verdict = excinfo.value.verdict
             return f"{verdict.outcome}: {verdict.sentence}"
         return super().repr_failure(excinfo, style)
+
+
+def _cut_short(out_of_time: dict[str, Any], criterion_id: str) -> bool:
+    """Whether the target's budget ran out before this criterion's evidence was complete: during
+    the main walk (every criterion reads it), or in one of the probes the criterion needs."""
+    if out_of_time.get("phase") != "probes":
+        return True
+    return bool(set(checks.get(criterion_id).probes) & set(out_of_time.get("unfinished_probes") or ()))
 
 
 class VerdictFailure(Exception):

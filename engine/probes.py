@@ -406,6 +406,11 @@ def _run_each(session: ProbeSession, journey: "Journey", names: set[str]) -> Non
     from engine.journey import _describe
     order = {name: i for i, name in enumerate(PROBE_ORDER)}
     for name in sorted(names, key=lambda n: (order.get(n, len(order)), n)):
+        if journey.out_of_time(f"kiểm tra “{name}”", phase="probes"):
+            # The target's budget ran out (engine.watchdog): the rest is not tried.
+            journey.evidence.out_of_time["unfinished_probes"].append(name)
+            journey.evidence.probes[name] = {"error": journey.evidence.out_of_time["reason"]}
+            continue
         session.between_probes()
         function = PROBES.get(name)
         if function is None:
@@ -422,6 +427,8 @@ def _run_each(session: ProbeSession, journey: "Journey", names: set[str]) -> Non
         except Exception as error:  # a bug in a probe is recorded, never fatal for the run
             journey.evidence.probes[name] = {"error": f"lỗi của công cụ: {error.__class__.__name__}: {error}"}
         journey.evidence.probe_times[name] = round(time.monotonic() - started, 3)
+        if journey.out_of_time(f"kiểm tra “{name}”", phase="probes"):
+            journey.evidence.out_of_time["unfinished_probes"].append(name)  # cut while it ran
 
 
 #: Probes that only look come first; those that fill the form on the portal's side next, in an

@@ -174,6 +174,8 @@ class Thresholds:
     response_time_s: float = 15.0
     repeats: int = 1
     navigation_timeout_s: float = 30.0
+    # The longest one target's walk and probes may take (engine.watchdog); 0: no bound.
+    target_budget_s: float = 1200.0
 
 
 @dataclass(frozen=True)
@@ -324,7 +326,8 @@ def _thresholds(raw: dict[str, Any] | None, base: Thresholds) -> Thresholds:
     raw = raw or {}
     return Thresholds(float(raw.get("response_time_s", base.response_time_s)),
                       int(raw.get("repeats", base.repeats)),
-                      float(raw.get("navigation_timeout_s", base.navigation_timeout_s)))
+                      float(raw.get("navigation_timeout_s", base.navigation_timeout_s)),
+                      float(raw.get("target_budget_s", base.target_budget_s)))
 
 
 def load_scenario(path: Path | str, *, criteria: tuple[str, ...], units: dict[str, Any] | None = None,

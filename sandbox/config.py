@@ -41,6 +41,7 @@ DEFAULT_KNOBS: dict = {
     "result_storage": "signed",        # signed | unsigned | none
     "bot_challenge": False,            # every page is a JS challenge page
     "session_expiry_after_step": None, # n: the session expires when leaving step n
+    "freeze_step": None,               # n: step n's page runs a script that never ends (paged)
     "family": "paged",                 # paged | formio | eform: the portal software (sandbox/families)
 }
 

@@ -1,7 +1,8 @@
 """Portal faults become verdicts with a readable reason, and the run goes on to the next
 unit: a hand-off that times out, answers 500, resets the connection or loops is the
 portal's failure to redirect ("chưa đạt"); an anti-bot page hides the portal, so nothing
-behind it is judged ("không kiểm tra được"); a session lost mid-walk stops the service."""
+behind it is judged ("không kiểm tra được"); a session lost mid-walk stops the service; a
+page that never answers again is cut by the target's budget, and the browser goes on."""
 from __future__ import annotations
 
 import pytest
@@ -21,6 +22,8 @@ def fault_run(sandbox, tmp_path_factory):
     # One target per fault, after a conforming one: the run must go on past each fault.
     data["targets"] = [{"id": "tham-chieu", "unit": "tham-chieu"}] + [
         {"id": unit, "unit": unit, "thresholds": {"navigation_timeout_s": 4}} for unit in FAULTS] + [
+        # A page frozen by its own endless script: only the target's budget ends the wait.
+        {"id": "treo-trang", "unit": "treo-trang", "thresholds": {"target_budget_s": 15}},
         # The first byte comes after 20 s: slow, not broken (the letter's "trên 15 giây").
         {"id": "loi-cham-byte-dau", "unit": "loi-cham-byte-dau", "thresholds": {"navigation_timeout_s": 40}}]
     data.pop("criteria", None)
@@ -37,7 +40,7 @@ def _record(run, target, criterion):
 
 def test_the_run_goes_on_past_every_fault(fault_run):
     targets = {r["target"] for r in fault_run.records}
-    assert targets == {"tham-chieu", "loi-cham-byte-dau", *FAULTS}, fault_run.output[-3000:]
+    assert targets == {"tham-chieu", "loi-cham-byte-dau", "treo-trang", *FAULTS}, fault_run.output[-3000:]
     assert "Traceback" not in fault_run.output
     assert _record(fault_run, "tham-chieu", "redirect")["outcome"] == "dat"
 
@@ -71,3 +74,15 @@ def test_a_slow_first_byte_is_slow_not_broken(fault_run):
     record = _record(fault_run, "loi-cham-byte-dau", "response_time")
     assert record["outcome"] == "chua_dat", record
     assert "15 giây" in record["sentence"], record["sentence"]
+
+
+def test_a_frozen_page_is_cut_by_the_targets_budget(fault_run):
+    records = [r for r in fault_run.records if r["target"] == "treo-trang"]
+    assert records
+    for record in records:
+        assert record["outcome"] == "khong_kiem_tra_duoc", record
+        assert "hết thời gian cho phép cho một mục tiêu (15 giây" in record["reason"], record
+        assert "Thông tin người yêu cầu" in record["reason"], record  # where the walk stood
+    # Its page processes were ended, not the browser: the next target was walked in full.
+    assert _record(fault_run, "loi-cham-byte-dau", "redirect")["outcome"] == "dat"
+    assert _record(fault_run, "loi-cham-byte-dau", "autofill")["outcome"] == "dat"
