@@ -173,6 +173,25 @@ typing 52, waits 37, field reads 52, snapshots 20, mask layers 18), 103 event su
 would save them; not done), 680 events. Left as leads: the watch per page; the click's first
 commit check folded into the click point's script.
 
+ROUND 7 (session 16): what a page load costs, and whether a launch flag moves it. The full
+replica with 4 workers took 466 s at 15:40 ICT on 05/12 (machine reference 1,14 s alone, 1,69 s
+two at once; cores 96 % busy). Micro-loops on two sandbox pages (one browser, 40 navigations per
+measure, CPU of every process from /proc): a ``goto`` costs ~90 ms of CPU in all (renderer ~40,
+browser process ~25, GPU process ~9, Playwright's driver ~7, the Python side ~4) and a
+navigation to about:blank ~42; five launch variants (no RenderDocument, low-end device mode,
+V8 without JIT, process per site, no site isolation) all measured 85-100 ms, i.e. within the
+noise. Network event listeners on the page and its context changed nothing. A page opened
+where its context has no other page starts a renderer process of its own (~100 ms more:
+measured as new page + goto + close against goto alone, 190 against 90 ms); a target's walk
+keeps a page open while its probes open theirs, so it starts ~4-8 renderers in all, about one
+per context (walk, anonymous visitor, phones), which Chromium does not share across contexts.
+So ~25-45 documents and ~5 contexts make up half or more of a target's CPU, and what is left to
+cut is in how many of them a criterion needs, not in how each is loaded. Not changed: the
+click's navigation watch on and off per click (72 subscription round trips per formio
+target: at the few ms of CPU a plain round trip costs, 1-2 % of the target; not measured apart). Added this round: the target watchdog
+(engine/watchdog.py), unrelated to speed but to the night's length: a page that never answers
+is cut at the target's budget instead of holding its worker.
+
 HOW IT MEASURES: the embedded sandbox (its own process, loopback only), one browser,
 one sign-in at the identity provider shared by both sides:
 
