@@ -402,11 +402,18 @@ def run_probes(journey: "Journey", names: set[str]) -> None:
         session.close()
 
 
+def _probe_title(name: str) -> str:
+    """A probe as a reader knows it: the titles of the criteria that need it."""
+    import checks
+    titles = [c.criterion.title for c in checks.registered() if name in c.probes]
+    return "kiểm tra " + (", ".join(f"“{t}”" for t in titles) if titles else f"“{name}”")
+
+
 def _run_each(session: ProbeSession, journey: "Journey", names: set[str]) -> None:
     from engine.journey import _describe
     order = {name: i for i, name in enumerate(PROBE_ORDER)}
     for name in sorted(names, key=lambda n: (order.get(n, len(order)), n)):
-        if journey.out_of_time(f"kiểm tra “{name}”", phase="probes"):
+        if journey.out_of_time(_probe_title(name), phase="probes"):
             # The target's budget ran out (engine.watchdog): the rest is not tried.
             journey.evidence.out_of_time["unfinished_probes"].append(name)
             journey.evidence.probes[name] = {"error": journey.evidence.out_of_time["reason"]}
@@ -427,7 +434,7 @@ def _run_each(session: ProbeSession, journey: "Journey", names: set[str]) -> Non
         except Exception as error:  # a bug in a probe is recorded, never fatal for the run
             journey.evidence.probes[name] = {"error": f"lỗi của công cụ: {error.__class__.__name__}: {error}"}
         journey.evidence.probe_times[name] = round(time.monotonic() - started, 3)
-        if journey.out_of_time(f"kiểm tra “{name}”", phase="probes"):
+        if journey.out_of_time(_probe_title(name), phase="probes"):
             journey.evidence.out_of_time["unfinished_probes"].append(name)  # cut while it ran
 
 

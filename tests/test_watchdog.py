@@ -67,3 +67,45 @@ def test_what_was_cut_is_not_judged():
     assert _cut_short(probes, "mobile_layout")
     assert not _cut_short(probes, "redirect")  # judged on the main walk, which was complete
     assert not _cut_short(probes, "input_validation")  # its probe had finished
+
+
+def test_probes_after_the_budget_ran_out_are_cut_and_named(monkeypatch):
+    # The probe loop of engine.probes with stand-in probes: the second one is under way when
+    # the budget runs out, the third is never tried; what each criterion reads follows.
+    from engine import probes
+    from engine.journey import Evidence, Journey, PageObservation
+
+    budget = TargetBudget(30)  # not entered: no timer; it runs out when the probe below says
+    journey = Journey.__new__(Journey)
+    journey.ctx = type("Ctx", (), {"budget": budget})()
+    journey.evidence = Evidence(code="2.000635", procedure="", target="t", unit_id="u", unit_name="U",
+                                unit_url="", test_system=True)
+    journey.evidence.form = PageObservation(url="http://127.0.0.1/")
+    ran = []
+
+    def looks(session):
+        ran.append("identity_account")
+        return {"seen": True}
+
+    def runs_out(session):
+        ran.append("privacy")
+        budget._expired.set()
+        return {"seen": "half"}
+
+    def never(session):
+        ran.append("repeats")
+        return {}
+
+    monkeypatch.setattr(probes, "PROBES", {"identity_account": looks, "privacy": runs_out, "repeats": never})
+    session = type("Session", (), {"between_probes": lambda self: None})()
+    probes._run_each(session, journey, {"identity_account", "privacy", "repeats"})
+
+    assert ran == ["identity_account", "privacy"]
+    cut = journey.evidence.out_of_time
+    assert cut["phase"] == "probes" and cut["unfinished_probes"] == ["privacy", "repeats"]
+    # Where it stood, as a reader names it: the criterion the cut probe serves.
+    assert "dừng hành trình khi kiểm tra “Bảo vệ thông tin hồ sơ”" in cut["reason"], cut
+    assert journey.evidence.probes["repeats"] == {"error": cut["reason"]}
+    assert journey.evidence.probes["identity_account"] == {"seen": True}
+    assert not _cut_short(cut, "identity_account")
+    assert _cut_short(cut, "privacy") and _cut_short(cut, "stability") and _cut_short(cut, "response_time")
