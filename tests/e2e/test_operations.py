@@ -368,3 +368,26 @@ def test_login_saves_on_enter_and_warns_when_not_signed_in(sandbox, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "chưa thấy \"Đăng xuất\"" in done.stdout
     assert stat.S_IMODE(state.stat().st_mode) == 0o600
+
+
+def test_the_run_command_bounds_each_target_by_its_budget(sandbox, tmp_path):
+    # --target-budget wins over the scenario's threshold (1200 s by default): a portal frozen
+    # by its own script is cut after 8 s, and the reason says which budget cut it.
+    import yaml
+    data = yaml.safe_load((ROOT / "sandbox" / "scenarios" / "2.000635.yaml").read_text(encoding="utf-8"))
+    data["targets"] = [{"id": "treo-trang", "unit": "treo-trang"}]
+    (tmp_path / "scenarios").mkdir()
+    path = tmp_path / "scenarios" / "2.000635.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    run_dir = tmp_path / "run"
+    started = time.monotonic()
+    done = _cli(sandbox, "run", str(path), "--run-dir", str(run_dir), "--criteria", "redirect,autofill",
+                "--target-budget", "8", "-n", "0", timeout=300)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]  # nothing judged, nothing failed
+    records = read_results(run_dir)
+    assert {r["criterion"] for r in records} == {"redirect", "autofill"}
+    for record in records:
+        assert record["outcome"] == "khong_kiem_tra_duoc", record
+        assert "(8 giây, ngưỡng target_budget_s)" in record["reason"], record
+    assert elapsed < 120, elapsed  # not the 1200 s of the scenario's default
