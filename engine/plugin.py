@@ -385,8 +385,7 @@ class CriterionItem(pytest.Item):
     def _walk(self, state: RunState, unit_name: str, citizen: dict[str, str]) -> Evidence | Exception:
         from engine.watchdog import TargetBudget
         with TargetBudget(self._budget_s()) as budget:
-            evidence = self._walk_within(state, unit_name, citizen, budget)
-        return evidence
+            return self._walk_within(state, unit_name, citizen, budget)
 
     def _budget_s(self) -> float | None:
         if os.environ.get("PWDEBUG"):

@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 
 from engine.processes import command_line, process_tree
 
@@ -52,10 +51,8 @@ class TargetBudget:
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
         self.ended_processes = 0
-        self.started = time.monotonic()
 
     def __enter__(self) -> "TargetBudget":
-        self.started = time.monotonic()
         if self.seconds:
             self._thread = threading.Thread(target=self._watch, name="dvc-target-budget", daemon=True)
             self._thread.start()
