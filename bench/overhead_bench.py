@@ -175,7 +175,8 @@ commit check folded into the click point's script.
 
 ROUND 7 (session 16): what a page load costs, and whether a launch flag moves it. The full
 replica with 4 workers took 466 s at 15:40 ICT on 05/12 (machine reference 1,14 s alone, 1,69 s
-two at once; cores 96 % busy). Micro-loops on two sandbox pages (one browser, 40 navigations per
+two at once; cores 96 % busy) and 333 / 341 s an hour later on a quieter machine (0,82-0,88 s
+alone, 1,13-1,18 s two at once; 6 workers 349 s, cores 98 % busy): bound by CPU either way. Micro-loops on two sandbox pages (one browser, 40 navigations per
 measure, CPU of every process from /proc): a ``goto`` costs ~90 ms of CPU in all (renderer ~40,
 browser process ~25, GPU process ~9, Playwright's driver ~7, the Python side ~4) and a
 navigation to about:blank ~42; five launch variants (no RenderDocument, low-end device mode,
