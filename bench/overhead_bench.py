@@ -181,7 +181,11 @@ measure, CPU of every process from /proc): a ``goto`` costs ~90 ms of CPU in all
 browser process ~25, GPU process ~9, Playwright's driver ~7, the Python side ~4) and a
 navigation to about:blank ~42; five launch variants (no RenderDocument, low-end device mode,
 V8 without JIT, process per site, no site isolation) all measured 85-100 ms, i.e. within the
-noise. Network event listeners on the page and its context changed nothing. A page opened
+noise. (The same loop an hour later, on the quieter machine: ~46 ms per ``goto``. There
+``--disable-threaded-compositing`` measured 33 ms, because the renderer then draws no frames at
+all: requestAnimationFrame never fires, Playwright's click never finds the element stable and
+the sign-in timed out; unusable. So drawing frames is ~a quarter of a page load's CPU, and it is
+what a picture and a click's stability check need.) Network event listeners on the page and its context changed nothing. A page opened
 where its context has no other page starts a renderer process of its own (~100 ms more:
 measured as new page + goto + close against goto alone, 190 against 90 ms); a target's walk
 keeps a page open while its probes open theirs, so it starts ~4-8 renderers in all, about one
