@@ -409,13 +409,20 @@ def _probe_title(name: str) -> str:
     return "kiểm tra " + (", ".join(f"“{t}”" for t in titles) if titles else f"“{name}”")
 
 
+def _cut(journey: "Journey", name: str) -> bool:
+    """Whether the target's budget has run out (engine.watchdog); if so, this probe is noted
+    as unfinished (what its criteria read is not judged)."""
+    if not journey.out_of_time(_probe_title(name), phase="probes"):
+        return False
+    journey.evidence.out_of_time["unfinished_probes"].append(name)
+    return True
+
+
 def _run_each(session: ProbeSession, journey: "Journey", names: set[str]) -> None:
     from engine.journey import _describe
     order = {name: i for i, name in enumerate(PROBE_ORDER)}
     for name in sorted(names, key=lambda n: (order.get(n, len(order)), n)):
-        if journey.out_of_time(_probe_title(name), phase="probes"):
-            # The target's budget ran out (engine.watchdog): the rest is not tried.
-            journey.evidence.out_of_time["unfinished_probes"].append(name)
+        if _cut(journey, name):  # the rest is not tried
             journey.evidence.probes[name] = {"error": journey.evidence.out_of_time["reason"]}
             continue
         session.between_probes()
@@ -434,8 +441,7 @@ def _run_each(session: ProbeSession, journey: "Journey", names: set[str]) -> Non
         except Exception as error:  # a bug in a probe is recorded, never fatal for the run
             journey.evidence.probes[name] = {"error": f"lỗi của công cụ: {error.__class__.__name__}: {error}"}
         journey.evidence.probe_times[name] = round(time.monotonic() - started, 3)
-        if journey.out_of_time(_probe_title(name), phase="probes"):
-            journey.evidence.out_of_time["unfinished_probes"].append(name)  # cut while it ran
+        _cut(journey, name)  # the budget ran out while it ran
 
 
 #: Probes that only look come first; those that fill the form on the portal's side next, in an

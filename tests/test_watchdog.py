@@ -3,6 +3,7 @@ processes below this one, and the verdicts leave out what was cut. A frozen port
 browser is tested end to end in tests/e2e/test_portal_faults.py (unit treo-trang)."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -47,7 +48,7 @@ def test_only_renderers_below_this_process_are_ended():
     renderer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "--type=renderer"])
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "--type=gpu-process"])
     try:
-        assert renderer.pid in process_tree(sys.modules["os"].getpid())
+        assert renderer.pid in process_tree(os.getpid())
         assert "--type=renderer" in command_line(renderer.pid)
         assert end_page_processes() == 1
         assert renderer.wait(timeout=5) != 0
