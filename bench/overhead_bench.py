@@ -197,6 +197,32 @@ target: at the few ms of CPU a plain round trip costs, 1-2 % of the target; not 
 (engine/watchdog.py), unrelated to speed but to the night's length: a page that never answers
 is cut at the target's budget instead of holding its worker.
 
+ROUND 8 (session 17, 06/12): no engine change; what is left, measured. The profile now gives
+each probe's CPU seconds (every process: browser, driver, Python, sandbox), since a probe whose
+pages load side by side costs the machine more than its wall seconds say. Replica
+2.000635[can-tho], 3 runs, machine reference ~1,0 s: 5,6 CPU-s per target, 4,7 of them in the
+probes: input_validation 0,77, mobile_layout 0,53, repeats 0,52, guidance 0,47,
+after_submission 0,41, handoff_repeats and privacy 0,36 each, identity_account 0,34,
+draft_persistence 0,29, esign 0,25, required_fields 0,23, identity_crosscheck 0,17 (the main
+walk ~0,9). No probe is large enough for a cut in it to bring the run 10 % down. Micro-loops
+(20 repeats × 3) on the same form, CPU of all processes: a ``goto`` of the form 82 ms, of
+about:blank 36 ms (Playwright's and Chromium's navigation machinery alone), a new tab in a
+context with a live renderer + close 58 ms (new tab + goto + close 156 against goto 82: ~74 ms
+per tab); a picture 55 ms as PNG, 39 as JPEG; ``page.evaluate`` 2 ms; an idle browser 2 ms/s,
+an idle form page 4-10 ms/s. Tried, no measurable change: a phone with device scale factor 1
+(the page is simple), a phone as a tab of the walk's context with CDP emulation instead of its
+own context (0,36 against 0,42 CPU-s for two phones, and it would bypass Playwright's device
+emulation), no spare renderer (``--disable-features=SpareRendererForSitePerProcess``: 4-5
+renderer processes per target either way, one per context), a larger young generation for
+Playwright's node driver (``NODE_OPTIONS=--max-semi-space-size=64``; the driver takes 0,66-0,77
+CPU-s per target). Collection of the 105 targets costs 1,4 CPU-s per worker. The full replica
+at 11:10 ICT (reference 0,99 → 1,05 s alone, 1,33 → 1,46 s two at once): 4 workers 398 s,
+cores 94 % busy; the sum of the targets' wall seconds over the 4 workers was 1 520 s and the
+last 5 s ran on fewer than 4 workers, so scheduling loses nothing. Left, on purpose: reusing
+tabs between probes (~74 ms each, ~5 per target) would carry one probe's tab state
+(sessionStorage, history, listeners) into the next; one phone instead of two, or fewer
+repeats, would change what is judged.
+
 HOW IT MEASURES: the embedded sandbox (its own process, loopback only), one browser,
 one sign-in at the identity provider shared by both sides:
 
@@ -303,6 +329,9 @@ class Documents:
     def __init__(self):
         self.count = 0
         self.per_probe: dict[str, list[int]] = defaultdict(list)
+        # CPU seconds of the whole set-up (browser, driver, Python, sandbox) while each probe ran:
+        # wall seconds hide what a probe costs the machine when its pages load side by side.
+        self.cpu_per_probe: dict[str, list[float]] = defaultdict(list)
 
     def on_request(self, request) -> None:
         try:
@@ -338,11 +367,12 @@ def instrument(spans: Spans, documents: Documents) -> None:
     spans._undo.append((BrowserContext, "new_page", original_new_page))
     for name, function in list(probes.PROBES.items()):
         def counted(session, _function=function, _name=name):
-            before = documents.count
+            before, cpu_before = documents.count, cpu_seconds(_cpu_roots())
             try:
                 return _function(session)
             finally:
                 documents.per_probe[_name].append(documents.count - before)
+                documents.cpu_per_probe[_name].append(cpu_seconds(_cpu_roots()) - cpu_before)
         probes.PROBES[name] = counted
         spans._undo.append((probes.PROBES, name, function))
     spans.wrap(Page, "wait_for_load_state", load_state)
@@ -632,7 +662,8 @@ def _measure(args, bench: "Bench") -> dict:
             spans.restore()
         cost = statistics.median(per_target)
         out.update(all_s=per_target, cpu_s=cpu, verdicts=bench.last_verdicts,
-                   probes={n: statistics.median(v) for n, v in probe_times.items()})
+                   probes={n: statistics.median(v) for n, v in probe_times.items()},
+                   probes_cpu={n: statistics.median(v) for n, v in documents.cpu_per_probe.items()})
         print()
         print(f"Chi phí mỗi mục tiêu, mọi tiêu chí ({len(bench.last_verdicts)} tiêu chí, "
               f"repeats={bench.target.thresholds.repeats}): trung vị {cost:.2f} s "
@@ -640,11 +671,16 @@ def _measure(args, bench: "Bench") -> dict:
               + (f"; hành trình chính ≈ {statistics.median(tools):.2f} s." if tools else ".")
               + f" CPU (trình duyệt + sandbox + Python): trung vị {statistics.median(cpu):.2f} s.")
         print("  kết luận:", ", ".join(f"{c}={o}" for c, o in sorted(bench.last_verdicts.items())))
-        print("  probe (s, trung vị" + ("; số trang tải" if args.profile else "") + "):")
+        print("  probe (s, trung vị" + ("; số trang tải; CPU s" if args.profile else "") + "):")
         for name, values in sorted(probe_times.items(), key=lambda kv: -statistics.median(kv[1])):
             loads = documents.per_probe.get(name)
+            used = documents.cpu_per_probe.get(name)
             print(f"    {name:<22} {statistics.median(values):6.2f}"
-                  + (f"  {statistics.median(loads):4.0f} trang" if loads else ""))
+                  + (f"  {statistics.median(loads):4.0f} trang" if loads else "")
+                  + (f"  CPU {statistics.median(used):5.2f} s" if used else ""))
+        if documents.cpu_per_probe:
+            probes_cpu = sum(statistics.median(v) for v in documents.cpu_per_probe.values())
+            print(f"    (CPU của mọi probe {probes_cpu:.2f} s trên {statistics.median(cpu):.2f} s của cả mục tiêu)")
         print(f"    {'kiểm tra + ghi kết quả':<22} {statistics.median(checks_s):6.2f}")
         if spans.total:
             print(f"  khoảng thời gian (tổng trên {args.all_runs} lần, tính gộp, lồng nhau được tính cả hai):")

@@ -29,7 +29,7 @@ def _bench(script: str, *args: str, timeout_s: float = 240) -> str:
 
 
 def test_overhead_bench_prints_the_tool_to_script_ratio_and_the_cost_per_target():
-    output = _bench("overhead_bench.py", "--runs", "2", "--all-runs", "1", "--no-profile")
+    output = _bench("overhead_bench.py", "--runs", "2", "--all-runs", "1")
     rounds = re.findall(rf"^\s+\d+\s+({RATIO})\s+({RATIO})\s+({RATIO})$", output, re.MULTILINE)
     assert len(rounds) == 2, output[-3000:]
     for script_s, tool_s, ratio in rounds:
@@ -40,6 +40,15 @@ def test_overhead_bench_prints_the_tool_to_script_ratio_and_the_cost_per_target(
     assert "Chi phí mỗi mục tiêu, mọi tiêu chí" in output
     verdicts = re.search(r"kết luận: (.+)", output).group(1)
     assert verdicts.count("=") >= 15  # every criterion of the target judged, none lost
+    # The profile: each probe's wall seconds, page loads and CPU seconds, and what the probes'
+    # CPU is of the whole target's (it cannot be more).
+    probes = re.findall(rf"^\s+(\w+)\s+({RATIO})\s+\d+ trang\s+CPU\s+({RATIO}) s$", output, re.MULTILINE)
+    assert len(probes) >= 8, output[-3000:]
+    assert all(float(cpu_s.replace(",", ".")) >= 0 for _, _, cpu_s in probes)
+    share = re.search(rf"CPU của mọi probe ({RATIO}) s trên ({RATIO}) s của cả mục tiêu", output)
+    assert share, output[-3000:]
+    probes_cpu, target_cpu = (float(v.replace(",", ".")) for v in share.groups())
+    assert 0 < probes_cpu <= target_cpu + 0.01
 
 
 def test_replica_bench_prints_a_row_per_worker_count_and_their_ratio():
