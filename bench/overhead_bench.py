@@ -197,7 +197,7 @@ target: at the few ms of CPU a plain round trip costs, 1-2 % of the target; not 
 (engine/watchdog.py), unrelated to speed but to the night's length: a page that never answers
 is cut at the target's budget instead of holding its worker.
 
-ROUND 8 (session 17, 06/12): no engine change; what is left, measured. The profile now gives
+ROUND 8 (session 17, 05/12 evening): no engine change; what is left, measured. The profile now gives
 each probe's CPU seconds (every process: browser, driver, Python, sandbox), since a probe whose
 pages load side by side costs the machine more than its wall seconds say. Replica
 2.000635[can-tho], 3 runs, machine reference ~1,0 s: 5,6 CPU-s per target, 4,7 of them in the
@@ -216,7 +216,7 @@ emulation), no spare renderer (``--disable-features=SpareRendererForSitePerProce
 renderer processes per target either way, one per context), a larger young generation for
 Playwright's node driver (``NODE_OPTIONS=--max-semi-space-size=64``; the driver takes 0,66-0,77
 CPU-s per target). Collection of the 105 targets costs 1,4 CPU-s per worker. The full replica
-at 11:10 ICT (reference 0,99 → 1,05 s alone, 1,33 → 1,46 s two at once): 4 workers 398 s,
+at 18:05 ICT (reference 0,99 → 1,05 s alone, 1,33 → 1,46 s two at once): 4 workers 398 s,
 cores 94 % busy; the sum of the targets' wall seconds over the 4 workers was 1 520 s and the
 last 5 s ran on fewer than 4 workers, so scheduling loses nothing. Left, on purpose: reusing
 tabs between probes (~74 ms each, ~5 per target) would carry one probe's tab state
