@@ -253,7 +253,6 @@ machine is shared, so the figure to read is the median of the per-round ratios t
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import io
 import pstats
@@ -397,16 +396,14 @@ def instrument(spans: Spans, documents: Documents) -> None:
 # --------------------------------------------------------------------------- CPU of the whole set-up
 
 
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = defaultdict(list)
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                tree[int(fields[1])].append(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    return tree
+def _process_tree():
+    """engine/processes.py's ``process_tree``, taken from this checkout by path: with
+    ``--engine-root`` the ``engine`` package on the path may be an older one without it."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("dvc_bench_processes", ROOT / "engine" / "processes.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.process_tree
 
 
 def cpu_seconds(roots: list[int]) -> float:
@@ -416,20 +413,17 @@ def cpu_seconds(roots: list[int]) -> float:
     so it is the figure to compare before/after (Linux /proc only; 0 elsewhere)."""
     import os
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    tree, seen, total = _children(), set(), 0
-    todo = list(roots)
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
+    total = 0
+    for pid in {pid for root in roots for pid in _PROCESS_TREE(root)}:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
         except (OSError, IndexError, ValueError):
             pass
-        todo.extend(tree.get(pid, []))
     return total / tick
+
+
+_PROCESS_TREE = _process_tree()
 
 
 def _cpu_roots() -> list[int]:
